@@ -1,0 +1,16 @@
+DROP TABLE events;
+DROP TABLE person_versions;
+DROP TABLE relationships;
+DROP TABLE addresses;
+DROP TABLE person_disabilities;
+DROP TABLE person_names;
+DROP TABLE people;
+DROP TABLE id_sequences;
+DROP TABLE audit_chain_head;
+DROP TABLE audit_log;
+DROP TABLE api_tokens;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE teams;
+DROP TABLE offices;
+DROP FUNCTION audit_log_refuse_change();
