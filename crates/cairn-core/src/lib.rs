@@ -1,0 +1,21 @@
+//! Cairn's services: one function per use case. Each authorises the actor, makes the change,
+//! appends its events and audit row, all in one transaction; denials are audited too.
+
+pub mod accounts;
+pub mod actor;
+pub mod addresses;
+pub mod api_tokens;
+pub mod audit_trail;
+pub mod audit_view;
+pub mod auth;
+pub mod error;
+pub mod passwords;
+pub mod people;
+pub mod relationships;
+pub mod search;
+pub mod settings;
+pub mod tx;
+
+pub use actor::{Actor, Channel};
+pub use error::{ServiceError, ServiceResult};
+pub use settings::Settings;
