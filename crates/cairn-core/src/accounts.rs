@@ -56,13 +56,32 @@ impl AccountForm {
                 "Username must be 64 characters or fewer and use only letters, numbers, dots, hyphens and underscores",
             );
         }
-        let display_name =
-            clean_text("display_name", "Full name", &self.display_name, 100, true, &mut errors);
-        let email = clean_text("email", "Email address", &self.email, 254, true, &mut errors);
-        if let Some(e) = &email {
-            if !e.contains('@') || e.starts_with('@') || e.ends_with('@') || e.contains(char::is_whitespace) {
-                errors.push("email", "Enter an email address in the correct format, like name@example.gov.uk");
-            }
+        let display_name = clean_text(
+            "display_name",
+            "Full name",
+            &self.display_name,
+            100,
+            true,
+            &mut errors,
+        );
+        let email = clean_text(
+            "email",
+            "Email address",
+            &self.email,
+            254,
+            true,
+            &mut errors,
+        );
+        if let Some(e) = &email
+            && (!e.contains('@')
+                || e.starts_with('@')
+                || e.ends_with('@')
+                || e.contains(char::is_whitespace))
+        {
+            errors.push(
+                "email",
+                "Enter an email address in the correct format, like name@example.gov.uk",
+            );
         }
         let role = Role::from_code(self.role.trim());
         if role.is_none() {
@@ -84,30 +103,42 @@ impl AccountForm {
             "" => None,
             d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
                 Ok(date) if date < today => {
-                    errors.push("access_expires_on", "Access end date must be today or in the future");
+                    errors.push(
+                        "access_expires_on",
+                        "Access end date must be today or in the future",
+                    );
                     None
                 }
                 Ok(date) => Some(date),
                 Err(_) => {
-                    errors.push("access_expires_on", "Access end date must be a real date, like 2027-03-31");
+                    errors.push(
+                        "access_expires_on",
+                        "Access end date must be a real date, like 2027-03-31",
+                    );
                     None
                 }
             },
         };
-        if role == Some(Role::Inspector) && access_expires_on.is_none()
+        if role == Some(Role::Inspector)
+            && access_expires_on.is_none()
             && errors.for_field("access_expires_on").is_none()
         {
-            errors.push("access_expires_on", "Enter the date an inspector's access ends");
+            errors.push(
+                "access_expires_on",
+                "Enter the date an inspector's access ends",
+            );
         }
         match (role, display_name, email) {
-            (Some(role), Some(display_name), Some(email)) if errors.is_empty() => Ok(ValidAccount {
-                username,
-                display_name,
-                email,
-                role,
-                team_id,
-                access_expires_on,
-            }),
+            (Some(role), Some(display_name), Some(email)) if errors.is_empty() => {
+                Ok(ValidAccount {
+                    username,
+                    display_name,
+                    email,
+                    role,
+                    team_id,
+                    access_expires_on,
+                })
+            }
             _ => Err(ServiceError::Invalid(errors)),
         }
     }
@@ -157,7 +188,10 @@ pub fn create_account(
     let id = UserId::new().to_string();
     tx::write(conn, actor, |c| {
         if users::find_by_username(c, &valid.username)?.is_some() {
-            return Err(ServiceError::invalid("username", "That username is already taken"));
+            return Err(ServiceError::invalid(
+                "username",
+                "That username is already taken",
+            ));
         }
         let now = cairn_db::now();
         users::insert(
@@ -181,7 +215,11 @@ pub fn create_account(
             },
         )?;
         let changes = diff(&json!({}), &account_json(&valid, true));
-        audit_trail::write(c, actor, Record::ok("user.create").on("user", &id).changes(&changes))?;
+        audit_trail::write(
+            c,
+            actor,
+            Record::ok("user.create").on("user", &id).changes(&changes),
+        )?;
         Ok(())
     })?;
     Ok(CreatedAccount {
@@ -202,7 +240,9 @@ pub fn update_account(
     let active = form.active != "no";
     tx::write(conn, actor, |c| {
         let before = users::find(c, user_id)?.ok_or(ServiceError::NotFound("The account"))?;
-        if actor.user_id_string().as_deref() == Some(user_id) && (!active || valid.role != Role::Administrator) {
+        if actor.user_id_string().as_deref() == Some(user_id)
+            && (!active || valid.role != Role::Administrator)
+        {
             return Err(ServiceError::invalid(
                 "role",
                 "You cannot remove your own administrator access or disable your own account",
@@ -232,12 +272,23 @@ pub fn update_account(
         let mut after = account_json(&valid, active);
         after["username"] = json!(before.username);
         let changes = diff(&row_json(&before), &after);
-        audit_trail::write(c, actor, Record::ok("user.update").on("user", user_id).changes(&changes))?;
+        audit_trail::write(
+            c,
+            actor,
+            Record::ok("user.update")
+                .on("user", user_id)
+                .changes(&changes),
+        )?;
         Ok(())
     })
 }
 
-pub fn set_active(conn: &mut DbConn, actor: &Actor, username: &str, active: bool) -> ServiceResult<()> {
+pub fn set_active(
+    conn: &mut DbConn,
+    actor: &Actor,
+    username: &str,
+    active: bool,
+) -> ServiceResult<()> {
     actor.require(Action::ManageUsers)?;
     tx::write(conn, actor, |c| {
         let user = users::find_by_username(c, &normalise_username(username))?
@@ -246,9 +297,17 @@ pub fn set_active(conn: &mut DbConn, actor: &Actor, username: &str, active: bool
         if !active {
             sessions::end_all_for_user(c, &user.id, "account disabled")?;
         }
-        let action = if active { "user.enable" } else { "user.disable" };
+        let action = if active {
+            "user.enable"
+        } else {
+            "user.disable"
+        };
         let changes = diff(&json!({"active": user.active}), &json!({"active": active}));
-        audit_trail::write(c, actor, Record::ok(action).on("user", &user.id).changes(&changes))?;
+        audit_trail::write(
+            c,
+            actor,
+            Record::ok(action).on("user", &user.id).changes(&changes),
+        )?;
         Ok(())
     })
 }
@@ -273,7 +332,8 @@ pub fn reset_password(
     };
     let hashed = passwords::hash(&password).map_err(|e| ServiceError::Internal(e.to_string()))?;
     tx::write(conn, actor, |c| {
-        let user = users::find_by_username(c, &username)?.ok_or(ServiceError::NotFound("The account"))?;
+        let user =
+            users::find_by_username(c, &username)?.ok_or(ServiceError::NotFound("The account"))?;
         users::set_password(c, &user.id, &hashed, true)?;
         let ended = sessions::end_all_for_user(c, &user.id, "password reset")?;
         audit_trail::write(
@@ -324,17 +384,36 @@ pub fn list_offices(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<Offic
 pub fn create_office(conn: &mut DbConn, actor: &Actor, name: &str) -> ServiceResult<String> {
     actor.require(Action::ManageTeams)?;
     let mut errors = FieldErrors::default();
-    let name = clean_text("office_name", "Office or service name", name, 100, true, &mut errors);
+    let name = clean_text(
+        "office_name",
+        "Office or service name",
+        name,
+        100,
+        true,
+        &mut errors,
+    );
     let Some(name) = name.filter(|_| errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));
     };
     let id = OfficeId::new().to_string();
     tx::write(conn, actor, |c| {
-        if organisation::list_offices(c)?.iter().any(|o| o.name.eq_ignore_ascii_case(&name)) {
-            return Err(ServiceError::invalid("office_name", "An office or service with that name already exists"));
+        if organisation::list_offices(c)?
+            .iter()
+            .any(|o| o.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(ServiceError::invalid(
+                "office_name",
+                "An office or service with that name already exists",
+            ));
         }
         organisation::insert_office(c, &id, &name)?;
-        audit_trail::write(c, actor, Record::ok("office.create").on("office", &id).detail(json!({"name": name})))?;
+        audit_trail::write(
+            c,
+            actor,
+            Record::ok("office.create")
+                .on("office", &id)
+                .detail(json!({"name": name})),
+        )?;
         Ok(id.clone())
     })
 }
@@ -351,9 +430,14 @@ fn validate_team(conn: &mut DbConn, form: &TeamForm) -> ServiceResult<(String, S
     let mut errors = FieldErrors::default();
     let name = clean_text("name", "Team name", &form.name, 100, true, &mut errors);
     let office = match OfficeId::parse(form.office_id.trim()) {
-        Ok(id) if organisation::find_office(conn, &id.to_string())?.is_some() => Some(id.to_string()),
+        Ok(id) if organisation::find_office(conn, &id.to_string())?.is_some() => {
+            Some(id.to_string())
+        }
         _ => {
-            errors.push("office_id", "Select the office or service the team belongs to");
+            errors.push(
+                "office_id",
+                "Select the office or service the team belongs to",
+            );
             None
         }
     };
@@ -378,18 +462,26 @@ pub fn create_team(conn: &mut DbConn, actor: &Actor, form: &TeamForm) -> Service
         audit_trail::write(
             c,
             actor,
-            Record::ok("team.create").on("team", &id).detail(json!({"name": name, "office_id": office_id})),
+            Record::ok("team.create")
+                .on("team", &id)
+                .detail(json!({"name": name, "office_id": office_id})),
         )?;
         Ok(id.clone())
     })
 }
 
-pub fn update_team(conn: &mut DbConn, actor: &Actor, team_id: &str, form: &TeamForm) -> ServiceResult<()> {
+pub fn update_team(
+    conn: &mut DbConn,
+    actor: &Actor,
+    team_id: &str,
+    form: &TeamForm,
+) -> ServiceResult<()> {
     actor.require(Action::ManageTeams)?;
     let (name, office_id) = validate_team(conn, form)?;
     let active = form.active != "no";
     tx::write(conn, actor, |c| {
-        let before = organisation::find_team(c, team_id)?.ok_or(ServiceError::NotFound("The team"))?;
+        let before =
+            organisation::find_team(c, team_id)?.ok_or(ServiceError::NotFound("The team"))?;
         organisation::update_team(c, team_id, &office_id, &name, active).map_err(|e| {
             if e.is_unique_violation() {
                 ServiceError::invalid("name", "That office already has a team with this name")
@@ -401,12 +493,22 @@ pub fn update_team(conn: &mut DbConn, actor: &Actor, team_id: &str, form: &TeamF
             &json!({"name": before.name, "office_id": before.office_id, "active": before.active}),
             &json!({"name": name, "office_id": office_id, "active": active}),
         );
-        audit_trail::write(c, actor, Record::ok("team.update").on("team", team_id).changes(&changes))?;
+        audit_trail::write(
+            c,
+            actor,
+            Record::ok("team.update")
+                .on("team", team_id)
+                .changes(&changes),
+        )?;
         Ok(())
     })
 }
 
-pub fn get_team(conn: &mut DbConn, actor: &Actor, team_id: &str) -> ServiceResult<cairn_db::organisation::TeamRow> {
+pub fn get_team(
+    conn: &mut DbConn,
+    actor: &Actor,
+    team_id: &str,
+) -> ServiceResult<cairn_db::organisation::TeamRow> {
     tx::read(conn, actor, |c| {
         actor.require(Action::ManageTeams)?;
         organisation::find_team(c, team_id)?.ok_or(ServiceError::NotFound("The team"))

@@ -50,9 +50,30 @@ impl AddressDraft {
     pub fn validate(&self, prefix: &str, today: NaiveDate) -> Result<AddressInput, FieldErrors> {
         let mut errors = FieldErrors::default();
         let f = |name: &str| format!("{prefix}{name}");
-        let line1 = clean_line(&f("line1"), "Address line 1", &self.line1, 200, true, &mut errors);
-        let line2 = clean_line(&f("line2"), "Address line 2", &self.line2, 200, false, &mut errors);
-        let town = clean_line(&f("town"), "Town or city", &self.town, 100, false, &mut errors);
+        let line1 = clean_line(
+            &f("line1"),
+            "Address line 1",
+            &self.line1,
+            200,
+            true,
+            &mut errors,
+        );
+        let line2 = clean_line(
+            &f("line2"),
+            "Address line 2",
+            &self.line2,
+            200,
+            false,
+            &mut errors,
+        );
+        let town = clean_line(
+            &f("town"),
+            "Town or city",
+            &self.town,
+            100,
+            false,
+            &mut errors,
+        );
         let postcode = match self.postcode.trim() {
             "" => None,
             p => match Postcode::parse(p) {
@@ -89,7 +110,12 @@ impl AddressDraft {
 }
 
 /// Inserts an address inside the caller's transaction, ending the current one.
-pub(crate) fn insert_address(c: &mut DbConn, actor: &Actor, person_id: &str, a: &AddressInput) -> Result<String, DbError> {
+pub(crate) fn insert_address(
+    c: &mut DbConn,
+    actor: &Actor,
+    person_id: &str,
+    a: &AddressInput,
+) -> Result<String, DbError> {
     let now = cairn_db::now();
     let from = a.from_date.unwrap_or(now.date());
     repo::end_current_addresses(c, person_id, from)?;
@@ -103,7 +129,10 @@ pub(crate) fn insert_address(c: &mut DbConn, actor: &Actor, person_id: &str, a: 
             line2: a.line2.clone(),
             town: a.town.clone(),
             postcode: a.postcode.as_ref().map(|p| p.as_str().to_string()),
-            postcode_search: a.postcode.as_ref().map(|p| normalise_postcode_for_search(p.as_str())),
+            postcode_search: a
+                .postcode
+                .as_ref()
+                .map(|p| normalise_postcode_for_search(p.as_str())),
             confidential: a.confidential,
             from_date: Some(from),
             to_date: None,
@@ -113,7 +142,17 @@ pub(crate) fn insert_address(c: &mut DbConn, actor: &Actor, person_id: &str, a: 
             entered_in_error_reason: None,
         }],
     )?;
-    events::append(c, &event("person.address_changed", person_id, "address", &id, actor, json!({ "from": from.to_string() })))?;
+    events::append(
+        c,
+        &event(
+            "person.address_changed",
+            person_id,
+            "address",
+            &id,
+            actor,
+            json!({ "from": from.to_string() }),
+        ),
+    )?;
     audit_trail::write(
         c,
         actor,
@@ -125,10 +164,18 @@ pub(crate) fn insert_address(c: &mut DbConn, actor: &Actor, person_id: &str, a: 
     Ok(id)
 }
 
-pub fn add(conn: &mut DbConn, actor: &Actor, person_id: &str, address: &AddressInput) -> ServiceResult<String> {
+pub fn add(
+    conn: &mut DbConn,
+    actor: &Actor,
+    person_id: &str,
+    address: &AddressInput,
+) -> ServiceResult<String> {
     tx::write(conn, actor, |c| {
         if !actor.may(Action::EditPerson) {
-            return Err(ServiceError::denied_on_person(Action::EditPerson, person_id));
+            return Err(ServiceError::denied_on_person(
+                Action::EditPerson,
+                person_id,
+            ));
         }
         let person = repo::find(c, person_id)?.ok_or(ServiceError::NotFound("The person"))?;
         if person.entered_in_error_at.is_some() {

@@ -49,7 +49,12 @@ pub fn create(conn: &mut DbConn, actor: &Actor, form: &TokenForm) -> ServiceResu
     if user.is_none() {
         errors.push("user_id", "Select the active account the token acts as");
     }
-    if form.scopes.is_empty() || !form.scopes.iter().all(|s| SCOPES.iter().any(|(k, _)| k == s)) {
+    if form.scopes.is_empty()
+        || !form
+            .scopes
+            .iter()
+            .all(|s| SCOPES.iter().any(|(k, _)| k == s))
+    {
         errors.push("scopes", "Select at least one permission");
     }
     let days: i64 = match form.days.trim().parse() {
@@ -110,7 +115,11 @@ pub fn revoke(conn: &mut DbConn, actor: &Actor, token_id: &str) -> ServiceResult
         if tokens::revoke(c, token_id)? == 0 {
             return Err(ServiceError::NotFound("An unrevoked token with that id"));
         }
-        audit_trail::write(c, actor, Record::ok("api_token.revoke").on("api_token", token_id))?;
+        audit_trail::write(
+            c,
+            actor,
+            Record::ok("api_token.revoke").on("api_token", token_id),
+        )?;
         Ok(())
     })
 }
@@ -179,10 +188,10 @@ pub fn authenticate(
             Ok(Err(r))
         }
         None => {
-            if let Some((t, _)) = &found {
-                if t.last_used_at.is_none_or(|l| (now - l).num_seconds() > 60) {
-                    tokens::touch(conn, &t.id)?;
-                }
+            if let Some((t, _)) = &found
+                && t.last_used_at.is_none_or(|l| (now - l).num_seconds() > 60)
+            {
+                tokens::touch(conn, &t.id)?;
             }
             Ok(Ok(actor))
         }

@@ -11,7 +11,11 @@ use crate::error::ServiceResult;
 use crate::tx;
 
 /// Lists audit rows; looking at the audit log is itself audited.
-pub fn list(conn: &mut DbConn, actor: &Actor, filter: &AuditFilter) -> ServiceResult<Vec<AuditRow>> {
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    filter: &AuditFilter,
+) -> ServiceResult<Vec<AuditRow>> {
     tx::write(conn, actor, |c| {
         actor.require(Action::ViewAuditLog)?;
         let rows = audit::list(c, filter)?;

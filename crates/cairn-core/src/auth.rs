@@ -48,7 +48,9 @@ pub struct SignedIn {
 pub enum SignInRefusal {
     /// Wrong username or password (deliberately not saying which).
     BadCredentials,
-    LockedOut { minutes: i64 },
+    LockedOut {
+        minutes: i64,
+    },
     /// The account is disabled or its access has expired (said only after a correct password).
     AccountClosed,
 }
@@ -130,10 +132,21 @@ pub fn sign_in(
         let csrf_token = random_token();
         let session_id = uuid::Uuid::now_v7().to_string();
         let expires = now + Duration::hours(i64::from(settings.session_absolute_hours));
-        sessions::insert(c, &session_id, &hash_secret(&token), &user.id, &csrf_token, expires)?;
+        sessions::insert(
+            c,
+            &session_id,
+            &hash_secret(&token),
+            &user.id,
+            &csrf_token,
+            expires,
+        )?;
         let mut signed_actor = actor.clone();
         signed_actor.session_id = Some(session_id.clone());
-        audit_trail::write(c, &signed_actor, Record::ok("auth.sign_in").on("user", &user.id))?;
+        audit_trail::write(
+            c,
+            &signed_actor,
+            Record::ok("auth.sign_in").on("user", &user.id),
+        )?;
         Ok(Ok(SignedIn {
             token,
             session_id,
@@ -144,7 +157,12 @@ pub fn sign_in(
     })
 }
 
-fn failed(c: &mut DbConn, actor: &Actor, user_id: Option<&str>, reason: &str) -> Result<i64, DbError> {
+fn failed(
+    c: &mut DbConn,
+    actor: &Actor,
+    user_id: Option<&str>,
+    reason: &str,
+) -> Result<i64, DbError> {
     let mut record = Record::ok("auth.sign_in")
         .outcome(Outcome::Failed)
         .detail(json!({ "reason": reason }));
@@ -185,11 +203,13 @@ pub fn resolve_session(
     token: &str,
     request_id: Option<&str>,
 ) -> ServiceResult<Result<SessionContext, SessionState>> {
-    let Some((session, user)) = sessions::find_open_by_token_hash(conn, &hash_secret(token))? else {
+    let Some((session, user)) = sessions::find_open_by_token_hash(conn, &hash_secret(token))?
+    else {
         return Ok(Err(SessionState::Missing));
     };
     let now = cairn_db::now();
-    let idle_limit = session.last_seen_at + Duration::minutes(i64::from(settings.session_idle_minutes));
+    let idle_limit =
+        session.last_seen_at + Duration::minutes(i64::from(settings.session_idle_minutes));
     let end_reason = if now > session.absolute_expires_at {
         Some("absolute timeout")
     } else if now > idle_limit {
@@ -244,7 +264,9 @@ pub fn change_password(
     new: &str,
     confirm: &str,
 ) -> ServiceResult<()> {
-    let user_id = actor.user_id_string().ok_or(ServiceError::NotFound("Your account"))?;
+    let user_id = actor
+        .user_id_string()
+        .ok_or(ServiceError::NotFound("Your account"))?;
     let user = users::find(conn, &user_id)?.ok_or(ServiceError::NotFound("Your account"))?;
     let mut errors = FieldErrors::default();
     if !passwords::verify(current, &user.password_hash) {
@@ -253,7 +275,10 @@ pub fn change_password(
     if let Some(problem) = passwords::policy_problem(new, &user.username) {
         errors.push("new_password", problem);
     } else if new == current {
-        errors.push("new_password", "Your new password must be different from your current one");
+        errors.push(
+            "new_password",
+            "Your new password must be different from your current one",
+        );
     }
     if errors.for_field("new_password").is_none() && new != confirm {
         errors.push("confirm_password", "The passwords do not match");
@@ -286,10 +311,9 @@ fn end_other_sessions(c: &mut DbConn, user_id: &str, keep: Option<&str>) -> Resu
     if let Some(keep) = keep {
         q = q.filter(s::id.ne(keep));
     }
-    Ok(q
-        .set((
-            s::ended_at.eq(Some(cairn_db::now())),
-            s::end_reason.eq(Some("password changed")),
-        ))
-        .execute(c)?)
+    Ok(q.set((
+        s::ended_at.eq(Some(cairn_db::now())),
+        s::end_reason.eq(Some("password changed")),
+    ))
+    .execute(c)?)
 }

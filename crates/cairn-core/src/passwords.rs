@@ -85,7 +85,10 @@ mod tests {
 
     #[test]
     fn the_policy_explains_itself() {
-        assert_eq!(policy_problem("short", "amy"), Some("Password must be 12 characters or more"));
+        assert_eq!(
+            policy_problem("short", "amy"),
+            Some("Password must be 12 characters or more")
+        );
         assert!(policy_problem("aaaaaaaaaaaaaa", "amy").is_some());
         assert!(policy_problem("xxamysmith-password", "amysmith").is_some());
         assert_eq!(policy_problem("a perfectly fine phrase", "amy"), None);

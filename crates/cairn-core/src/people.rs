@@ -1,7 +1,9 @@
 //! Recording, viewing and correcting people. Every view is audited; every change is versioned,
 //! evented and audited in one transaction; nothing is deleted.
 
-use cairn_db::people::{self as repo, AddressRow, PersonNameRow, PersonRow, PersonVersionRow, RelationshipRow};
+use cairn_db::people::{
+    self as repo, AddressRow, PersonNameRow, PersonRow, PersonVersionRow, RelationshipRow,
+};
 use cairn_db::{DbConn, DbError, events, sequences};
 use cairn_domain::codes::{Disability, Ethnicity, Sex};
 use cairn_domain::identifiers::{LaChildId, NhsNumber, Upn};
@@ -75,19 +77,28 @@ fn corrupt(field: &str, id: &str) -> DbError {
 }
 
 impl Person {
-    pub fn from_rows(row: &PersonRow, names: &[PersonNameRow], disabilities: &[String]) -> Result<Person, DbError> {
+    pub fn from_rows(
+        row: &PersonRow,
+        names: &[PersonNameRow],
+        disabilities: &[String],
+    ) -> Result<Person, DbError> {
         let parse_opt = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
         let details = PersonDetails {
             given_names: parse_opt(&Some(row.given_names.clone())),
             family_name: row.family_name.clone(),
-            other_names: names.iter().map(|n| display_name(&n.given_names, &n.family_name)).collect(),
+            other_names: names
+                .iter()
+                .map(|n| display_name(&n.given_names, &n.family_name))
+                .collect(),
             is_unborn: row.date_of_birth.is_none() && row.expected_date_of_birth.is_some(),
             date_of_birth: row.date_of_birth,
             expected_date_of_birth: row.expected_date_of_birth,
             sex: Sex::from_code(&row.sex).ok_or_else(|| corrupt("sex", &row.id))?,
             gender_identity: parse_opt(&row.gender_identity),
             ethnicity: match &row.ethnicity {
-                Some(code) => Some(Ethnicity::from_code(code).ok_or_else(|| corrupt("ethnicity", &row.id))?),
+                Some(code) => {
+                    Some(Ethnicity::from_code(code).ok_or_else(|| corrupt("ethnicity", &row.id))?)
+                }
                 None => None,
             },
             first_language: parse_opt(&row.first_language),
@@ -211,7 +222,11 @@ pub fn build_row(
 }
 
 /// Other names are typed one per line as "Given Family"; the last word is the family name.
-pub fn build_name_rows(person_id: &str, other_names: &[String], now: NaiveDateTime) -> Vec<PersonNameRow> {
+pub fn build_name_rows(
+    person_id: &str,
+    other_names: &[String],
+    now: NaiveDateTime,
+) -> Vec<PersonNameRow> {
     other_names
         .iter()
         .filter_map(|full| {
@@ -223,7 +238,9 @@ pub fn build_name_rows(person_id: &str, other_names: &[String], now: NaiveDateTi
                 id: PersonNameId::new().to_string(),
                 person_id: person_id.to_string(),
                 kind: "other".into(),
-                given_phonetic: phonetic_key(&normalise_name(given.split(' ').next().unwrap_or_default())),
+                given_phonetic: phonetic_key(&normalise_name(
+                    given.split(' ').next().unwrap_or_default(),
+                )),
                 given_names: given,
                 family_name: (*family).to_string(),
                 family_phonetic: phonetic_key(&family_norm),
@@ -234,7 +251,14 @@ pub fn build_name_rows(person_id: &str, other_names: &[String], now: NaiveDateTi
         .collect()
 }
 
-fn version_row(person_id: &str, version: i32, snap: &Value, by: &str, at: NaiveDateTime, reason: Option<&str>) -> PersonVersionRow {
+fn version_row(
+    person_id: &str,
+    version: i32,
+    snap: &Value,
+    by: &str,
+    at: NaiveDateTime,
+    reason: Option<&str>,
+) -> PersonVersionRow {
     PersonVersionRow {
         id: uuid::Uuid::now_v7().to_string(),
         person_id: person_id.to_string(),
@@ -246,7 +270,14 @@ fn version_row(person_id: &str, version: i32, snap: &Value, by: &str, at: NaiveD
     }
 }
 
-pub fn event(kind: &str, person_id: &str, entity_type: &str, entity_id: &str, actor: &Actor, data: Value) -> events::EventRow {
+pub fn event(
+    kind: &str,
+    person_id: &str,
+    entity_type: &str,
+    entity_id: &str,
+    actor: &Actor,
+    data: Value,
+) -> events::EventRow {
     events::EventRow {
         id: uuid::Uuid::now_v7().to_string(),
         at: cairn_db::now(),
@@ -268,9 +299,17 @@ pub struct NewPerson {
 }
 
 /// Searches for people like the one about to be created; audited as a search.
-pub fn possible_duplicates(conn: &mut DbConn, actor: &Actor, details: &PersonDetails) -> ServiceResult<Vec<SearchHit>> {
+pub fn possible_duplicates(
+    conn: &mut DbConn,
+    actor: &Actor,
+    details: &PersonDetails,
+) -> ServiceResult<Vec<SearchHit>> {
     let criteria = SearchCriteria {
-        name: format!("{} {}", details.given_names.as_deref().unwrap_or_default(), details.family_name),
+        name: format!(
+            "{} {}",
+            details.given_names.as_deref().unwrap_or_default(),
+            details.family_name
+        ),
         date_of_birth: details.date_of_birth.or(details.expected_date_of_birth),
         nhs_number: details.nhs_number.clone(),
         upn: details.upn.clone(),
@@ -287,7 +326,13 @@ pub fn possible_duplicates(conn: &mut DbConn, actor: &Actor, details: &PersonDet
 
 /// Creates a person. Unless `confirmed_new`, likely duplicates stop it with
 /// [`ServiceError::PossibleDuplicates`] so the user can choose an existing record instead.
-pub fn create(conn: &mut DbConn, actor: &Actor, new: &NewPerson, confirmed_new: bool, local_id_prefix: &str) -> ServiceResult<String> {
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    new: &NewPerson,
+    confirmed_new: bool,
+    local_id_prefix: &str,
+) -> ServiceResult<String> {
     actor.require(Action::CreatePerson)?;
     if !confirmed_new {
         let dups = possible_duplicates(conn, actor, &new.details)?;
@@ -301,18 +346,40 @@ pub fn create(conn: &mut DbConn, actor: &Actor, new: &NewPerson, confirmed_new: 
         let local_id = LaChildId::from_sequence(local_id_prefix, n.max(0) as u64);
         let now = cairn_db::now();
         let author = actor.author();
-        let row = build_row(&id, local_id.as_str(), new.kind, &new.details, 1, &author, now, now);
+        let row = build_row(
+            &id,
+            local_id.as_str(),
+            new.kind,
+            &new.details,
+            1,
+            &author,
+            now,
+            now,
+        );
         repo::insert_people(c, std::slice::from_ref(&row))?;
         repo::insert_names(c, &build_name_rows(&id, &new.details.other_names, now))?;
         let codes: Vec<&str> = new.details.disabilities.iter().map(|d| d.code()).collect();
         repo::replace_disabilities(c, &id, &codes)?;
         let snap = snapshot(new.kind, &new.details);
         repo::insert_version(c, &version_row(&id, 1, &snap, &author, now, None))?;
-        events::append(c, &event("person.recorded", &id, "person", &id, actor, json!({ "local_id": local_id.as_str() })))?;
+        events::append(
+            c,
+            &event(
+                "person.recorded",
+                &id,
+                "person",
+                &id,
+                actor,
+                json!({ "local_id": local_id.as_str() }),
+            ),
+        )?;
         audit_trail::write(
             c,
             actor,
-            Record::ok("person.create").on("person", &id).person(&id).changes(&diff(&json!({}), &snap)),
+            Record::ok("person.create")
+                .on("person", &id)
+                .person(&id)
+                .changes(&diff(&json!({}), &snap)),
         )?;
         if let Some(address) = &new.address {
             crate::addresses::insert_address(c, actor, &id, address)?;
@@ -355,7 +422,12 @@ fn load_person(c: &mut DbConn, actor: &Actor, id: &str) -> ServiceResult<(Person
 }
 
 /// Reads a person's whole record and records the view in the audit log.
-pub fn view(conn: &mut DbConn, actor: &Actor, id: &str, purpose: &str) -> ServiceResult<PersonRecord> {
+pub fn view(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    purpose: &str,
+) -> ServiceResult<PersonRecord> {
     tx::write(conn, actor, |c| {
         if !actor.may(Action::ViewPerson) {
             return Err(ServiceError::denied_on_person(Action::ViewPerson, id));
@@ -367,17 +439,35 @@ pub fn view(conn: &mut DbConn, actor: &Actor, id: &str, purpose: &str) -> Servic
         audit_trail::write(
             c,
             actor,
-            Record::ok("person.view").on("person", id).person(id).detail(json!({ "purpose": purpose })),
+            Record::ok("person.view")
+                .on("person", id)
+                .person(id)
+                .detail(json!({ "purpose": purpose })),
         )?;
-        Ok(PersonRecord { person, addresses, relationships, version_count })
+        Ok(PersonRecord {
+            person,
+            addresses,
+            relationships,
+            version_count,
+        })
     })
 }
 
-fn relationship_views(c: &mut DbConn, id: &str, actor: &Actor) -> ServiceResult<Vec<RelationshipView>> {
+fn relationship_views(
+    c: &mut DbConn,
+    id: &str,
+    actor: &Actor,
+) -> ServiceResult<Vec<RelationshipView>> {
     let rels: Vec<RelationshipRow> = repo::relationships_of(c, id)?;
     let others: Vec<String> = rels
         .iter()
-        .map(|r| if r.person_a == id { r.person_b.clone() } else { r.person_a.clone() })
+        .map(|r| {
+            if r.person_a == id {
+                r.person_b.clone()
+            } else {
+                r.person_a.clone()
+            }
+        })
         .collect();
     let people = repo::find_many(c, &others)?;
     let show_errors = actor.may(Action::ViewEnteredInError);
@@ -411,21 +501,39 @@ fn relationship_views(c: &mut DbConn, id: &str, actor: &Actor) -> ServiceResult<
 
 /// Saves changed details. `expected_version` is the version the user started editing from; if
 /// someone else saved since, nothing is written and the user is told.
-pub fn update(conn: &mut DbConn, actor: &Actor, id: &str, expected_version: i32, kind: PersonKind, details: &PersonDetails) -> ServiceResult<()> {
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    expected_version: i32,
+    kind: PersonKind,
+    details: &PersonDetails,
+) -> ServiceResult<()> {
     tx::write(conn, actor, |c| {
         if !actor.may(Action::EditPerson) {
             return Err(ServiceError::denied_on_person(Action::EditPerson, id));
         }
         let (before_row, before) = load_person(c, actor, id)?;
         if before.entered_in_error.is_some() {
-            return Err(ServiceError::Conflict("This record has been marked as entered in error and cannot be changed.".into()));
+            return Err(ServiceError::Conflict(
+                "This record has been marked as entered in error and cannot be changed.".into(),
+            ));
         }
         if before.version != expected_version {
             return Err(stale_edit());
         }
         let now = cairn_db::now();
         let author = actor.author();
-        let row = build_row(id, &before_row.local_id, kind, details, expected_version + 1, &author, before_row.created_at, now);
+        let row = build_row(
+            id,
+            &before_row.local_id,
+            kind,
+            details,
+            expected_version + 1,
+            &author,
+            before_row.created_at,
+            now,
+        );
         if !repo::update_checked(c, &row, expected_version)? {
             return Err(stale_edit());
         }
@@ -435,9 +543,29 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: &str, expected_version: i32,
         let before_snap = snapshot(before.kind, &before.details);
         let after_snap = snapshot(kind, details);
         let changes = diff(&before_snap, &after_snap);
-        repo::insert_version(c, &version_row(id, expected_version + 1, &after_snap, &author, now, None))?;
-        events::append(c, &event("person.details_changed", id, "person", id, actor, json!({ "fields": changes.iter().map(|ch| ch.field.clone()).collect::<Vec<_>>() })))?;
-        audit_trail::write(c, actor, Record::ok("person.update").on("person", id).person(id).changes(&changes))?;
+        repo::insert_version(
+            c,
+            &version_row(id, expected_version + 1, &after_snap, &author, now, None),
+        )?;
+        events::append(
+            c,
+            &event(
+                "person.details_changed",
+                id,
+                "person",
+                id,
+                actor,
+                json!({ "fields": changes.iter().map(|ch| ch.field.clone()).collect::<Vec<_>>() }),
+            ),
+        )?;
+        audit_trail::write(
+            c,
+            actor,
+            Record::ok("person.update")
+                .on("person", id)
+                .person(id)
+                .changes(&changes),
+        )?;
         Ok(())
     })
 }
@@ -449,12 +577,22 @@ fn stale_edit() -> ServiceError {
 }
 
 /// Marks a mistaken record. It stays visible to administrators; everyone else stops seeing it.
-pub fn mark_entered_in_error(conn: &mut DbConn, actor: &Actor, id: &str, expected_version: i32, reason: &str) -> ServiceResult<()> {
+pub fn mark_entered_in_error(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    expected_version: i32,
+    reason: &str,
+) -> ServiceResult<()> {
     let mut errors = cairn_domain::validation::FieldErrors::default();
-    let reason = cairn_domain::validation::clean_text("reason", "Reason", reason, 2000, true, &mut errors);
+    let reason =
+        cairn_domain::validation::clean_text("reason", "Reason", reason, 2000, true, &mut errors);
     tx::write(conn, actor, |c| {
         if !actor.may(Action::MarkPersonEnteredInError) {
-            return Err(ServiceError::denied_on_person(Action::MarkPersonEnteredInError, id));
+            return Err(ServiceError::denied_on_person(
+                Action::MarkPersonEnteredInError,
+                id,
+            ));
         }
         let Some(reason) = reason.filter(|_| errors.is_empty()) else {
             return Err(ServiceError::Invalid(errors.clone()));
@@ -463,35 +601,68 @@ pub fn mark_entered_in_error(conn: &mut DbConn, actor: &Actor, id: &str, expecte
         if !repo::mark_entered_in_error(c, id, expected_version, &reason, &author)? {
             return Err(stale_edit());
         }
-        events::append(c, &event("person.entered_in_error", id, "person", id, actor, json!({ "reason": reason })))?;
+        events::append(
+            c,
+            &event(
+                "person.entered_in_error",
+                id,
+                "person",
+                id,
+                actor,
+                json!({ "reason": reason }),
+            ),
+        )?;
         audit_trail::write(
             c,
             actor,
-            Record::ok("person.entered_in_error").on("person", id).person(id).detail(json!({ "reason": reason })),
+            Record::ok("person.entered_in_error")
+                .on("person", id)
+                .person(id)
+                .detail(json!({ "reason": reason })),
         )?;
         Ok(())
     })
 }
 
 /// Every saved version of a person, newest first (viewing them is a view of the record).
-pub fn versions(conn: &mut DbConn, actor: &Actor, id: &str) -> ServiceResult<(Person, Vec<PersonVersionRow>)> {
+pub fn versions(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+) -> ServiceResult<(Person, Vec<PersonVersionRow>)> {
     tx::write(conn, actor, |c| {
         if !actor.may(Action::ViewPerson) {
             return Err(ServiceError::denied_on_person(Action::ViewPerson, id));
         }
         let (_, person) = load_person(c, actor, id)?;
         let versions = repo::versions_of(c, id)?;
-        audit_trail::write(c, actor, Record::ok("person.view").on("person", id).person(id).detail(json!({ "purpose": "history" })))?;
+        audit_trail::write(
+            c,
+            actor,
+            Record::ok("person.view")
+                .on("person", id)
+                .person(id)
+                .detail(json!({ "purpose": "history" })),
+        )?;
         Ok((person, versions))
     })
 }
 
 /// Searches people; the criteria and the number of results are audited.
-pub fn search(conn: &mut DbConn, actor: &Actor, criteria: &SearchCriteria) -> ServiceResult<SearchResults> {
+pub fn search(
+    conn: &mut DbConn,
+    actor: &Actor,
+    criteria: &SearchCriteria,
+) -> ServiceResult<SearchResults> {
     run_search(conn, actor, criteria, "person.search")
 }
 
-fn run_search(conn: &mut DbConn, actor: &Actor, criteria: &SearchCriteria, action: &str) -> ServiceResult<SearchResults> {
+fn run_search(
+    conn: &mut DbConn,
+    actor: &Actor,
+    criteria: &SearchCriteria,
+    action: &str,
+) -> ServiceResult<SearchResults> {
     tx::write(conn, actor, |c| {
         actor.require(Action::SearchPeople)?;
         let results = search::search(c, criteria, actor.may(Action::ViewEnteredInError))?;

@@ -28,10 +28,19 @@ pub struct NewRelationship {
 pub fn add(conn: &mut DbConn, actor: &Actor, rel: &NewRelationship) -> ServiceResult<String> {
     tx::write(conn, actor, |c| {
         if !actor.may(Action::ManageRelationships) {
-            return Err(ServiceError::denied_on_person(Action::ManageRelationships, &rel.person_id));
+            return Err(ServiceError::denied_on_person(
+                Action::ManageRelationships,
+                &rel.person_id,
+            ));
         }
-        let (Ok(a), Ok(b)) = (PersonId::parse(&rel.other_id), PersonId::parse(&rel.person_id)) else {
-            return Err(ServiceError::invalid("other_id", "Select the related person from the search results"));
+        let (Ok(a), Ok(b)) = (
+            PersonId::parse(&rel.other_id),
+            PersonId::parse(&rel.person_id),
+        ) else {
+            return Err(ServiceError::invalid(
+                "other_id",
+                "Select the related person from the search results",
+            ));
         };
         if let Err(message) = validate_relationship(a, b) {
             return Err(ServiceError::invalid("other_id", message));
@@ -48,7 +57,9 @@ pub fn add(conn: &mut DbConn, actor: &Actor, rel: &NewRelationship) -> ServiceRe
                 && r.ended_on.is_none()
                 && r.kind == rel.kind.code()
                 && ((r.person_a == rel.other_id && r.person_b == rel.person_id)
-                    || (rel.kind.is_symmetric() && r.person_a == rel.person_id && r.person_b == rel.other_id))
+                    || (rel.kind.is_symmetric()
+                        && r.person_a == rel.person_id
+                        && r.person_b == rel.other_id))
         });
         if duplicate {
             let mut errors = FieldErrors::default();
@@ -73,13 +84,29 @@ pub fn add(conn: &mut DbConn, actor: &Actor, rel: &NewRelationship) -> ServiceRe
                 entered_in_error_reason: None,
             }],
         )?;
-        for (person, other) in [(&rel.person_id, &rel.other_id), (&rel.other_id, &rel.person_id)] {
+        for (person, other) in [
+            (&rel.person_id, &rel.other_id),
+            (&rel.other_id, &rel.person_id),
+        ] {
             let data = json!({ "kind": rel.kind.code(), "other_person_id": other });
-            events::append(c, &event("person.relationship_added", person, "relationship", &id, actor, data.clone()))?;
+            events::append(
+                c,
+                &event(
+                    "person.relationship_added",
+                    person,
+                    "relationship",
+                    &id,
+                    actor,
+                    data.clone(),
+                ),
+            )?;
             audit_trail::write(
                 c,
                 actor,
-                Record::ok("person.relationship_add").on("relationship", &id).person(person).detail(data),
+                Record::ok("person.relationship_add")
+                    .on("relationship", &id)
+                    .person(person)
+                    .detail(data),
             )?;
         }
         Ok(id)
@@ -87,14 +114,26 @@ pub fn add(conn: &mut DbConn, actor: &Actor, rel: &NewRelationship) -> ServiceRe
 }
 
 /// Marks a mistaken relationship; it stays in the history for administrators.
-pub fn mark_entered_in_error(conn: &mut DbConn, actor: &Actor, person_id: &str, relationship_id: &str, reason: &str) -> ServiceResult<()> {
+pub fn mark_entered_in_error(
+    conn: &mut DbConn,
+    actor: &Actor,
+    person_id: &str,
+    relationship_id: &str,
+    reason: &str,
+) -> ServiceResult<()> {
     tx::write(conn, actor, |c| {
         if !actor.may(Action::ManageRelationships) {
-            return Err(ServiceError::denied_on_person(Action::ManageRelationships, person_id));
+            return Err(ServiceError::denied_on_person(
+                Action::ManageRelationships,
+                person_id,
+            ));
         }
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 2000 {
-            return Err(ServiceError::invalid("reason", "Enter why the relationship was recorded in error, in 2000 characters or fewer"));
+            return Err(ServiceError::invalid(
+                "reason",
+                "Enter why the relationship was recorded in error, in 2000 characters or fewer",
+            ));
         }
         let rel = repo::find_relationship(c, relationship_id)?
             .filter(|r| r.person_a == person_id || r.person_b == person_id)

@@ -143,19 +143,33 @@ pub fn search(
         .map(|d| std::iter::once(d).chain(swapped_day_month(d)).collect())
         .unwrap_or_default();
     if let Some(nhs) = &criteria.nhs_number {
-        take(candidates::by_nhs_number(conn, nhs.as_str(), CAP)?, &mut rows);
+        take(
+            candidates::by_nhs_number(conn, nhs.as_str(), CAP)?,
+            &mut rows,
+        );
     }
     if let Some(upn) = &criteria.upn {
         take(candidates::by_upn(conn, upn.as_str(), CAP)?, &mut rows);
     }
-    if let Some(local) = criteria.local_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        take(candidates::by_local_id(conn, &local.to_ascii_uppercase())?, &mut rows);
+    if let Some(local) = criteria
+        .local_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        take(
+            candidates::by_local_id(conn, &local.to_ascii_uppercase())?,
+            &mut rows,
+        );
     }
     let name = parse_name(&criteria.name);
     if let Some(n) = &name {
         let family_key = phonetic_key(&n.family);
         if !dates.is_empty() {
-            take(candidates::by_family_name(conn, &family_key, &n.family, &dates, CAP)?, &mut rows);
+            take(
+                candidates::by_family_name(conn, &family_key, &n.family, &dates, CAP)?,
+                &mut rows,
+            );
             if let Some(given) = &n.given {
                 take(
                     candidates::by_given_name_and_dob(conn, &phonetic_key(given), &dates, CAP)?,
@@ -163,7 +177,10 @@ pub fn search(
                 );
             }
         }
-        take(candidates::by_family_name(conn, &family_key, &n.family, &[], CAP)?, &mut rows);
+        take(
+            candidates::by_family_name(conn, &family_key, &n.family, &[], CAP)?,
+            &mut rows,
+        );
         for (name_row, person) in candidates::by_other_family_name(conn, &family_key, CAP)? {
             other_name_matches.push(format!(
                 "{}|{}",
@@ -175,7 +192,12 @@ pub fn search(
     } else if !dates.is_empty() {
         take(candidates::by_dates_of_birth(conn, &dates, CAP)?, &mut rows);
     }
-    if let Some(pc) = criteria.postcode.as_deref().map(normalise_postcode_for_search).filter(|p| !p.is_empty()) {
+    if let Some(pc) = criteria
+        .postcode
+        .as_deref()
+        .map(normalise_postcode_for_search)
+        .filter(|p| !p.is_empty())
+    {
         for (_, person) in candidates::by_postcode(conn, &pc, CAP)? {
             postcode_matches.push(person.id.clone());
             rows.push(person);
@@ -237,26 +259,27 @@ fn rank(
     let mut score = 0u32;
     let mut reasons: Vec<String> = Vec::new();
     let mut identifier = false;
-    if let Some(nhs) = &criteria.nhs_number {
-        if row.nhs_number.as_deref() == Some(nhs.as_str()) {
-            score += 100;
-            identifier = true;
-            reasons.push("same NHS number".into());
-        }
+    if let Some(nhs) = &criteria.nhs_number
+        && row.nhs_number.as_deref() == Some(nhs.as_str())
+    {
+        score += 100;
+        identifier = true;
+        reasons.push("same NHS number".into());
     }
-    if let Some(upn) = &criteria.upn {
-        if row.upn.as_deref() == Some(upn.as_str()) || row.former_upn.as_deref() == Some(upn.as_str()) {
-            score += 100;
-            identifier = true;
-            reasons.push("same UPN".into());
-        }
+    if let Some(upn) = &criteria.upn
+        && (row.upn.as_deref() == Some(upn.as_str())
+            || row.former_upn.as_deref() == Some(upn.as_str()))
+    {
+        score += 100;
+        identifier = true;
+        reasons.push("same UPN".into());
     }
-    if let Some(local) = &criteria.local_id {
-        if row.local_id.eq_ignore_ascii_case(local.trim()) {
-            score += 100;
-            identifier = true;
-            reasons.push("same LA child ID".into());
-        }
+    if let Some(local) = &criteria.local_id
+        && row.local_id.eq_ignore_ascii_case(local.trim())
+    {
+        score += 100;
+        identifier = true;
+        reasons.push("same LA child ID".into());
     }
     let mut name_score = 0;
     if let Some(n) = name {
@@ -266,8 +289,11 @@ fn rank(
             .as_deref()
             .map(|g| {
                 let first_given = row.given_norm.split(' ').next().unwrap_or_default();
-                match_part(g, first_given, &row.given_phonetic)
-                    .max(match_part(g, &row.given_norm, &row.given_phonetic))
+                match_part(g, first_given, &row.given_phonetic).max(match_part(
+                    g,
+                    &row.given_norm,
+                    &row.given_phonetic,
+                ))
             })
             .unwrap_or(NameMatch::None);
         name_score = match family {
@@ -284,7 +310,9 @@ fn rank(
             NameMatch::None => 0,
         };
         let reason = match (family, n.given.is_some(), given) {
-            (NameMatch::Same, true, NameMatch::Same) | (NameMatch::Same, false, _) => Some("same name"),
+            (NameMatch::Same, true, NameMatch::Same) | (NameMatch::Same, false, _) => {
+                Some("same name")
+            }
             (NameMatch::None, _, _) if other_name => None,
             (NameMatch::None, _, NameMatch::None) => None,
             (NameMatch::None, _, _) => Some("similar given name"),

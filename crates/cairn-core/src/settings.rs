@@ -82,10 +82,12 @@ impl Settings {
                 p.exists().then_some(p)
             });
         let text = match &path {
-            Some(p) => Some(std::fs::read_to_string(p).map_err(|source| SettingsError::Read {
-                path: p.clone(),
-                source,
-            })?),
+            Some(p) => Some(
+                std::fs::read_to_string(p).map_err(|source| SettingsError::Read {
+                    path: p.clone(),
+                    source,
+                })?,
+            ),
             None => None,
         };
         Settings::from_sources(text.as_deref(), &env)
@@ -144,7 +146,8 @@ impl Settings {
         }
         if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
             out.push("session_idle_minutes and session_absolute_hours must be above zero".into());
-        } else if u64::from(self.session_idle_minutes) > u64::from(self.session_absolute_hours) * 60 {
+        } else if u64::from(self.session_idle_minutes) > u64::from(self.session_absolute_hours) * 60
+        {
             out.push("session_idle_minutes must not exceed session_absolute_hours".into());
         }
         if self.login_max_failures == 0 {
@@ -158,14 +161,17 @@ impl Settings {
         }
         let prefix_ok = !self.local_id_prefix.is_empty()
             && self.local_id_prefix.len() <= 4
-            && self.local_id_prefix.chars().all(|c| c.is_ascii_alphabetic());
+            && self
+                .local_id_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphabetic());
         if !prefix_ok {
             out.push("local_id_prefix must be 1 to 4 letters".into());
         }
-        if let Some(code) = self.la_code {
-            if !(100..=999).contains(&code) {
-                out.push("la_code must be a 3-digit DfE LA number".into());
-            }
+        if let Some(code) = self.la_code
+            && !(100..=999).contains(&code)
+        {
+            out.push("la_code must be a 3-digit DfE LA number".into());
         }
         let listens_publicly = self
             .listen
@@ -215,7 +221,11 @@ mod tests {
     fn the_file_overrides_defaults_and_the_environment_overrides_the_file() {
         let s = Settings::from_sources(
             Some("council_name = \"Wessex County Council\"\nsession_idle_minutes = 20\n"),
-            &env(&[("CAIRN_SESSION_IDLE_MINUTES", "15"), ("CAIRN_LA_CODE", "850"), ("HOME", "/x")]),
+            &env(&[
+                ("CAIRN_SESSION_IDLE_MINUTES", "15"),
+                ("CAIRN_LA_CODE", "850"),
+                ("HOME", "/x"),
+            ]),
         )
         .expect("load");
         assert_eq!(s.council_name, "Wessex County Council");
@@ -239,7 +249,10 @@ mod tests {
         };
         let p = s.problems();
         assert!(p.iter().any(|m| m.contains("HTTPS")), "{p:?}");
-        assert!(p.iter().any(|m| m.contains("session_idle_minutes")), "{p:?}");
+        assert!(
+            p.iter().any(|m| m.contains("session_idle_minutes")),
+            "{p:?}"
+        );
         assert!(p.iter().any(|m| m.contains("local_id_prefix")), "{p:?}");
     }
 }

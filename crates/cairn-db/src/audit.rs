@@ -191,10 +191,7 @@ const VERIFY_PAGE: i64 = 10_000;
 
 /// Walks the whole chain in sequence order. `progress` is called after each page with the
 /// number of rows checked so far, so a long verification can show it is moving.
-pub fn verify(
-    conn: &mut DbConn,
-    mut progress: impl FnMut(u64),
-) -> Result<VerifyReport, DbError> {
+pub fn verify(conn: &mut DbConn, mut progress: impl FnMut(u64)) -> Result<VerifyReport, DbError> {
     let genesis: String = "0".repeat(64);
     let mut expected_prev = genesis;
     let mut expected_seq: i64 = 1;

@@ -22,7 +22,9 @@ pub struct EventRow {
 }
 
 pub fn append(conn: &mut DbConn, row: &EventRow) -> Result<(), DbError> {
-    diesel::insert_into(events::table).values(row).execute(conn)?;
+    diesel::insert_into(events::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 

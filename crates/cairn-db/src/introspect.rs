@@ -200,11 +200,10 @@ fn read_sqlite(c: &mut diesel::SqliteConnection) -> Result<SchemaInfo, DbError> 
                 primary: true,
             });
         }
-        let indexes: Vec<SqliteIndex> = sql_query(
-            "SELECT name, \"unique\" AS is_unique, origin FROM pragma_index_list(?)",
-        )
-        .bind::<Text, _>(&table)
-        .load(c)?;
+        let indexes: Vec<SqliteIndex> =
+            sql_query("SELECT name, \"unique\" AS is_unique, origin FROM pragma_index_list(?)")
+                .bind::<Text, _>(&table)
+                .load(c)?;
         for ix in indexes {
             if ix.origin == "pk" {
                 continue;

@@ -53,7 +53,12 @@ pub fn find_office(conn: &mut DbConn, id: &str) -> Result<Option<OfficeRow>, DbE
         .optional()?)
 }
 
-pub fn insert_team(conn: &mut DbConn, id: &str, office_id: &str, name: &str) -> Result<(), DbError> {
+pub fn insert_team(
+    conn: &mut DbConn,
+    id: &str,
+    office_id: &str,
+    name: &str,
+) -> Result<(), DbError> {
     let now = crate::now();
     diesel::insert_into(teams::table)
         .values((

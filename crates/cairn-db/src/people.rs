@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::DbConn;
 use crate::error::DbError;
-use crate::schema::{addresses, people, person_disabilities, person_names, person_versions, relationships};
+use crate::schema::{
+    addresses, people, person_disabilities, person_names, person_versions, relationships,
+};
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = people)]
@@ -299,7 +301,11 @@ pub fn replace_disabilities(
 pub fn addresses_of(conn: &mut DbConn, person_id: &str) -> Result<Vec<AddressRow>, DbError> {
     Ok(addresses::table
         .filter(addresses::person_id.eq(person_id))
-        .order((addresses::to_date.is_not_null(), addresses::from_date.desc(), addresses::created_at.desc()))
+        .order((
+            addresses::to_date.is_not_null(),
+            addresses::from_date.desc(),
+            addresses::created_at.desc(),
+        ))
         .select(AddressRow::as_select())
         .load(conn)?)
 }
@@ -380,7 +386,11 @@ pub fn versions_of(conn: &mut DbConn, person_id: &str) -> Result<Vec<PersonVersi
 pub mod candidates {
     use super::*;
 
-    pub fn by_nhs_number(conn: &mut DbConn, nhs: &str, cap: i64) -> Result<Vec<PersonRow>, DbError> {
+    pub fn by_nhs_number(
+        conn: &mut DbConn,
+        nhs: &str,
+        cap: i64,
+    ) -> Result<Vec<PersonRow>, DbError> {
         Ok(people::table
             .filter(people::nhs_number.eq(nhs))
             .limit(cap)
@@ -426,9 +436,11 @@ pub mod candidates {
         let mut query = match prefix_upper_bound(norm_prefix) {
             Some(upper) => people::table
                 .filter(
-                    people::family_phonetic.eq(phonetic.to_string()).or(people::family_norm
-                        .ge(norm_prefix.to_string())
-                        .and(people::family_norm.lt(upper))),
+                    people::family_phonetic
+                        .eq(phonetic.to_string())
+                        .or(people::family_norm
+                            .ge(norm_prefix.to_string())
+                            .and(people::family_norm.lt(upper))),
                 )
                 .into_boxed(),
             None => people::table

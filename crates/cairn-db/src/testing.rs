@@ -105,10 +105,10 @@ impl Drop for TestDb {
         if let Some(dir) = &self.sqlite_dir {
             let _ = std::fs::remove_dir_all(dir);
         }
-        if let Some((admin_url, schema)) = &self.pg_admin {
-            if let Ok(mut admin) = DbConn::open(admin_url) {
-                let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-            }
+        if let Some((admin_url, schema)) = &self.pg_admin
+            && let Ok(mut admin) = DbConn::open(admin_url)
+        {
+            let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
         }
     }
 }

@@ -52,7 +52,9 @@ pub struct NewUserRow<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, row: &NewUserRow<'_>) -> Result<(), DbError> {
-    diesel::insert_into(users::table).values(row).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 

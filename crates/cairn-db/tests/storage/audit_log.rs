@@ -96,7 +96,12 @@ both_backends!(rows_roll_back_with_their_transaction, |db: TestDb| {
     assert!(result.is_err());
     assert_eq!(audit::count(&mut conn).expect("count"), 0);
     append_n(&mut conn, 1);
-    assert_eq!(audit::verify(&mut conn, |_| {}).expect("verify").first_broken, None);
+    assert_eq!(
+        audit::verify(&mut conn, |_| {})
+            .expect("verify")
+            .first_broken,
+        None
+    );
 });
 
 both_backends!(the_person_filter_finds_only_that_person, |db: TestDb| {

@@ -7,7 +7,12 @@ fn both_migration_trees_have_the_same_names() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
         let mut names: Vec<String> = std::fs::read_dir(path)
             .expect("migration directory exists")
-            .map(|e| e.expect("readable entry").file_name().to_string_lossy().into_owned())
+            .map(|e| {
+                e.expect("readable entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         names.sort();
         names
@@ -27,7 +32,10 @@ fn sqlite_and_postgres_schemas_are_equivalent() {
     assert!(sqlite_tables.len() >= 15, "all foundation tables are there");
     for (table, s) in &sqlite {
         let p = &pg[table];
-        assert_eq!(s.columns, p.columns, "columns, types and nullability of {table}");
+        assert_eq!(
+            s.columns, p.columns,
+            "columns, types and nullability of {table}"
+        );
         assert_eq!(s.primary_key, p.primary_key, "primary key of {table}");
         assert_eq!(s.named_indexes(), p.named_indexes(), "indexes of {table}");
         assert_eq!(s.foreign_keys, p.foreign_keys, "foreign keys of {table}");
@@ -37,7 +45,10 @@ fn sqlite_and_postgres_schemas_are_equivalent() {
 fn assert_foreign_keys_indexed(db: TestDb) {
     let schema = read_schema(&mut db.conn()).expect("read the schema");
     let fk_count: usize = schema.values().map(|t| t.foreign_keys.len()).sum();
-    assert!(fk_count >= 10, "the schema has its foreign keys ({fk_count})");
+    assert!(
+        fk_count >= 10,
+        "the schema has its foreign keys ({fk_count})"
+    );
     let missing: Vec<String> = schema
         .iter()
         .flat_map(|(table, info)| {
@@ -46,7 +57,10 @@ fn assert_foreign_keys_indexed(db: TestDb) {
                 .map(move |fk| format!("{table}({})", fk.columns.join(",")))
         })
         .collect();
-    assert!(missing.is_empty(), "foreign keys without an index: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "foreign keys without an index: {missing:?}"
+    );
 }
 
 #[test]

@@ -26,7 +26,11 @@ both_backends!(concurrent_reservations_never_overlap, |db: TestDb| {
     all.sort();
     assert_eq!(all.len(), 200);
     for pair in all.windows(2) {
-        assert_eq!(pair[1] - pair[0], 3, "blocks of three never overlap: {pair:?}");
+        assert_eq!(
+            pair[1] - pair[0],
+            3,
+            "blocks of three never overlap: {pair:?}"
+        );
     }
     assert_eq!(all[0], 1);
 });
