@@ -173,7 +173,7 @@ pub fn create_account(
     form: &AccountForm,
     password: Option<&str>,
 ) -> ServiceResult<CreatedAccount> {
-    actor.require(Action::ManageUsers)?;
+    tx::require(conn, actor, Action::ManageUsers)?;
     let valid = form.validate(conn, cairn_db::now().date())?;
     let password = match password {
         Some(p) => {
@@ -235,7 +235,7 @@ pub fn update_account(
     expected_version: i32,
     form: &AccountForm,
 ) -> ServiceResult<()> {
-    actor.require(Action::ManageUsers)?;
+    tx::require(conn, actor, Action::ManageUsers)?;
     let valid = form.validate(conn, cairn_db::now().date())?;
     let active = form.active != "no";
     tx::write(conn, actor, |c| {
@@ -289,7 +289,7 @@ pub fn set_active(
     username: &str,
     active: bool,
 ) -> ServiceResult<()> {
-    actor.require(Action::ManageUsers)?;
+    tx::require(conn, actor, Action::ManageUsers)?;
     tx::write(conn, actor, |c| {
         let user = users::find_by_username(c, &normalise_username(username))?
             .ok_or(ServiceError::NotFound("The account"))?;
@@ -319,7 +319,7 @@ pub fn reset_password(
     username: &str,
     password: Option<&str>,
 ) -> ServiceResult<String> {
-    actor.require(Action::ManageUsers)?;
+    tx::require(conn, actor, Action::ManageUsers)?;
     let username = normalise_username(username);
     let password = match password {
         Some(p) => {
@@ -382,7 +382,7 @@ pub fn list_offices(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<Offic
 }
 
 pub fn create_office(conn: &mut DbConn, actor: &Actor, name: &str) -> ServiceResult<String> {
-    actor.require(Action::ManageTeams)?;
+    tx::require(conn, actor, Action::ManageTeams)?;
     let mut errors = FieldErrors::default();
     let name = clean_text(
         "office_name",
@@ -448,7 +448,7 @@ fn validate_team(conn: &mut DbConn, form: &TeamForm) -> ServiceResult<(String, S
 }
 
 pub fn create_team(conn: &mut DbConn, actor: &Actor, form: &TeamForm) -> ServiceResult<String> {
-    actor.require(Action::ManageTeams)?;
+    tx::require(conn, actor, Action::ManageTeams)?;
     let (name, office_id) = validate_team(conn, form)?;
     let id = TeamId::new().to_string();
     tx::write(conn, actor, |c| {
@@ -476,7 +476,7 @@ pub fn update_team(
     team_id: &str,
     form: &TeamForm,
 ) -> ServiceResult<()> {
-    actor.require(Action::ManageTeams)?;
+    tx::require(conn, actor, Action::ManageTeams)?;
     let (name, office_id) = validate_team(conn, form)?;
     let active = form.active != "no";
     tx::write(conn, actor, |c| {

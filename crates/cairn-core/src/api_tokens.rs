@@ -39,7 +39,7 @@ pub struct CreatedToken {
 }
 
 pub fn create(conn: &mut DbConn, actor: &Actor, form: &TokenForm) -> ServiceResult<CreatedToken> {
-    actor.require(Action::ManageApiTokens)?;
+    tx::require(conn, actor, Action::ManageApiTokens)?;
     let mut errors = FieldErrors::default();
     let name = clean_text("name", "Token name", &form.name, 100, true, &mut errors);
     let user = match UserId::parse(form.user_id.trim()) {
@@ -48,6 +48,10 @@ pub fn create(conn: &mut DbConn, actor: &Actor, form: &TokenForm) -> ServiceResu
     };
     if user.is_none() {
         errors.push("user_id", "Select the active account the token acts as");
+    } else if user.as_ref().is_some_and(|u| {
+        !Role::from_code(&u.role).is_some_and(|r| cairn_domain::policy::permits(r, Action::UseApi))
+    }) {
+        errors.push("user_id", "That account's role may not use the API");
     }
     if form.scopes.is_empty()
         || !form
@@ -73,6 +77,8 @@ pub fn create(conn: &mut DbConn, actor: &Actor, form: &TokenForm) -> ServiceResu
     let secret = format!("{TOKEN_PREFIX}{}", random_token());
     let id = ApiTokenId::new().to_string();
     let scopes = form.scopes.join(" ");
+    // The column refers to a user; a token made at the command line is attributed to the
+    // account it acts as (the audit row records that the command line made it).
     let created_by = actor.user_id_string().unwrap_or_else(|| user.id.clone());
     tx::write(conn, actor, |c| {
         let now = cairn_db::now();
@@ -110,7 +116,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<ApiTokenRow>>
 }
 
 pub fn revoke(conn: &mut DbConn, actor: &Actor, token_id: &str) -> ServiceResult<()> {
-    actor.require(Action::ManageApiTokens)?;
+    tx::require(conn, actor, Action::ManageApiTokens)?;
     tx::write(conn, actor, |c| {
         if tokens::revoke(c, token_id)? == 0 {
             return Err(ServiceError::NotFound("An unrevoked token with that id"));
@@ -130,6 +136,8 @@ pub enum TokenRefusal {
     Expired,
     Revoked,
     AccountClosed,
+    /// The account's role may not use the API at all.
+    NotPermitted,
 }
 
 /// Resolves a bearer token to the actor it acts as. Failures are audited.
@@ -138,7 +146,11 @@ pub fn authenticate(
     secret: &str,
     request_id: Option<&str>,
 ) -> ServiceResult<Result<Actor, TokenRefusal>> {
-    let found = tokens::find_by_hash(conn, &hash_secret(secret))?;
+    let found = if secret.contains('\0') {
+        None
+    } else {
+        tokens::find_by_hash(conn, &hash_secret(secret))?
+    };
     let now = cairn_db::now();
     let refusal = match &found {
         None => Some(TokenRefusal::Unknown),
@@ -146,6 +158,12 @@ pub fn authenticate(
         Some((t, _)) if t.expires_at < now => Some(TokenRefusal::Expired),
         Some((_, u)) if !u.active || u.access_expires_on.is_some_and(|d| now.date() > d) => {
             Some(TokenRefusal::AccountClosed)
+        }
+        Some((_, u))
+            if !Role::from_code(&u.role)
+                .is_some_and(|r| cairn_domain::policy::permits(r, Action::UseApi)) =>
+        {
+            Some(TokenRefusal::NotPermitted)
         }
         _ => None,
     };

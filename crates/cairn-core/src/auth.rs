@@ -59,7 +59,11 @@ fn actor_for_attempt(username: &str, user: Option<&UserRow>, request_id: Option<
     Actor {
         user_id: user.and_then(|u| UserId::parse(&u.id).ok()),
         // An attempted username is capped: it is typed by anyone and lands in the audit log.
-        username: username.chars().take(100).collect(),
+        username: username
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(100)
+            .collect(),
         display_name: String::new(),
         role: user
             .and_then(|u| Role::from_code(&u.role))
@@ -82,7 +86,12 @@ pub fn sign_in(
 ) -> ServiceResult<Result<SignedIn, SignInRefusal>> {
     let username = normalise_username(username);
     // The slow password check runs outside any write transaction so it never holds the lock.
-    let user = users::find_by_username(conn, &username)?;
+    // PostgreSQL refuses text containing NUL; no real username has one.
+    let user = if username.contains('\0') {
+        None
+    } else {
+        users::find_by_username(conn, &username)?
+    };
     let password_ok = match &user {
         Some(u) => passwords::verify(password, &u.password_hash),
         None => {

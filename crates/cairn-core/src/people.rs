@@ -333,7 +333,7 @@ pub fn create(
     confirmed_new: bool,
     local_id_prefix: &str,
 ) -> ServiceResult<String> {
-    actor.require(Action::CreatePerson)?;
+    tx::require(conn, actor, Action::CreatePerson)?;
     if !confirmed_new {
         let dups = possible_duplicates(conn, actor, &new.details)?;
         if !dups.is_empty() {
@@ -411,6 +411,9 @@ pub struct RelationshipView {
 }
 
 fn load_person(c: &mut DbConn, actor: &Actor, id: &str) -> ServiceResult<(PersonRow, Person)> {
+    if id.contains('\0') {
+        return Err(ServiceError::NotFound("The person"));
+    }
     let row = repo::find(c, id)?.ok_or(ServiceError::NotFound("The person"))?;
     if row.entered_in_error_at.is_some() && !actor.may(Action::ViewEnteredInError) {
         return Err(ServiceError::NotFound("The person"));

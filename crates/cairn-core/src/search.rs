@@ -151,10 +151,16 @@ pub fn search(
     if let Some(upn) = &criteria.upn {
         take(candidates::by_upn(conn, upn.as_str(), CAP)?, &mut rows);
     }
+    // Identifiers are letters and digits; anything else (even a NUL) never reaches a query.
+    let alphanumeric = |s: &str| {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+    };
     if let Some(local) = criteria
         .local_id
         .as_deref()
-        .map(str::trim)
+        .map(alphanumeric)
         .filter(|s| !s.is_empty())
     {
         take(
@@ -195,7 +201,7 @@ pub fn search(
     if let Some(pc) = criteria
         .postcode
         .as_deref()
-        .map(normalise_postcode_for_search)
+        .map(|p| normalise_postcode_for_search(&alphanumeric(p)))
         .filter(|p| !p.is_empty())
     {
         for (_, person) in candidates::by_postcode(conn, &pc, CAP)? {

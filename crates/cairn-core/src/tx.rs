@@ -30,6 +30,17 @@ pub fn read<T>(
     result
 }
 
+/// Checks a permission before any transaction starts; a refusal is audited like any other.
+pub fn require(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: cairn_domain::policy::Action,
+) -> Result<(), ServiceError> {
+    let result: Result<(), ServiceError> = actor.require(action).map_err(ServiceError::from);
+    record_denial(conn, actor, &result);
+    result
+}
+
 fn record_denial<T>(conn: &mut DbConn, actor: &Actor, result: &Result<T, ServiceError>) {
     if let Err(ServiceError::Denied {
         action,

@@ -1,0 +1,40 @@
+#![allow(clippy::unwrap_used)]
+//! Service tests. Every test runs on SQLite and on PostgreSQL (`both_backends!`), with real
+//! accounts signed in through the real session code.
+
+/// [`cairn_db::both_backends!`] for a test that shows a known bug: ignored, with the reason.
+macro_rules! both_backends_ignored {
+    ($reason:literal, $name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[test]
+            #[ignore = $reason]
+            fn sqlite() {
+                let body = $body;
+                body(cairn_db::testing::TestDb::sqlite());
+            }
+            #[test]
+            #[ignore = $reason]
+            fn postgres() {
+                let body = $body;
+                body(cairn_db::testing::TestDb::postgres());
+            }
+        }
+    };
+}
+
+mod accounts;
+mod api_tokens;
+mod audit_chain;
+mod auth;
+mod bad_input;
+mod concurrency;
+mod denials;
+mod duplicates;
+mod entered_in_error;
+mod people_create;
+mod relationships;
+mod search;
+mod support;
+mod viewing;

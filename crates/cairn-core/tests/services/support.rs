@@ -1,0 +1,260 @@
+//! Helpers shared by the service tests: real accounts signed in through the real session code,
+//! a valid child, and ways to read back what the services wrote.
+
+use cairn_core::accounts::{self, AccountForm, TeamForm};
+use cairn_core::addresses::AddressInput;
+use cairn_core::people::{self, NewPerson, PersonKind};
+use cairn_core::{Actor, Settings, auth};
+use cairn_db::DbConn;
+use cairn_db::audit::AuditRow;
+use cairn_db::events::EventRow;
+use cairn_db::people::PersonVersionRow;
+use cairn_db::schema::{audit_log, events, people as people_t, person_versions};
+use cairn_domain::dates::DateParts;
+use cairn_domain::identifiers::Postcode;
+use cairn_domain::person::{PersonDetails, PersonDraft};
+use cairn_domain::roles::Role;
+use chrono::{Duration, NaiveDate};
+use diesel::prelude::*;
+
+/// Meets the password policy and contains none of the usernames used in these tests.
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const LOCAL_ID_PREFIX: &str = "C";
+
+pub fn settings() -> Settings {
+    Settings::default()
+}
+
+pub fn today() -> NaiveDate {
+    cairn_db::now().date()
+}
+
+/// A signed-in member of staff: the Actor is the one `auth::resolve_session` builds.
+#[derive(Clone, Debug)]
+pub struct Staff {
+    pub user_id: String,
+    pub username: String,
+    /// The session cookie secret.
+    pub token: String,
+    pub session_id: String,
+    pub actor: Actor,
+}
+
+pub fn account_form(username: &str, role: Role) -> AccountForm {
+    AccountForm {
+        username: username.into(),
+        display_name: format!("Test {username}"),
+        email: format!("{username}@example.gov.uk"),
+        role: role.code().into(),
+        team_id: String::new(),
+        access_expires_on: if role == Role::Inspector {
+            (today() + Duration::days(30)).to_string()
+        } else {
+            String::new()
+        },
+        active: String::new(),
+    }
+}
+
+/// Creates an account (as the server's command line does) with [`PASSWORD`] and returns its id.
+pub fn create_account(conn: &mut DbConn, username: &str, role: Role) -> String {
+    accounts::create_account(
+        conn,
+        &Actor::command_line(),
+        &account_form(username, role),
+        Some(PASSWORD),
+    )
+    .expect("create an account")
+    .user_id
+}
+
+/// Signs in with a password and resolves the session, as a web request would.
+pub fn sign_in(conn: &mut DbConn, username: &str, password: &str) -> Staff {
+    let signed = auth::sign_in(conn, &settings(), username, password, Some("req-sign-in"))
+        .expect("sign in runs")
+        .expect("sign in succeeds");
+    let ctx = auth::resolve_session(conn, &settings(), &signed.token, Some("req-1"))
+        .expect("resolve runs")
+        .expect("the new session is live");
+    Staff {
+        user_id: signed.user_id,
+        username: ctx.actor.username.clone(),
+        token: signed.token,
+        session_id: signed.session_id,
+        actor: ctx.actor,
+    }
+}
+
+/// An account with `role`, signed in.
+pub fn staff(conn: &mut DbConn, username: &str, role: Role) -> Staff {
+    create_account(conn, username, role);
+    sign_in(conn, username, PASSWORD)
+}
+
+/// An office and a team in it; returns the team id.
+pub fn make_team(conn: &mut DbConn, name: &str) -> String {
+    let admin = Actor::command_line();
+    let office = accounts::create_office(conn, &admin, &format!("{name} office")).expect("office");
+    accounts::create_team(
+        conn,
+        &admin,
+        &TeamForm {
+            name: name.into(),
+            office_id: office,
+            active: String::new(),
+        },
+    )
+    .expect("team")
+}
+
+/// The child used throughout: Amelia Hughes, born 5 March 2019.
+pub fn amelia() -> PersonDraft {
+    PersonDraft {
+        given_names: "Amelia".into(),
+        family_name: "Hughes".into(),
+        dob: DateParts::new("5", "3", "2019"),
+        sex: "F".into(),
+        ethnicity: "WBRI".into(),
+        nhs_number: "943 476 5919".into(),
+        ..PersonDraft::default()
+    }
+}
+
+/// A draft for any born person.
+pub fn draft(given: &str, family: &str, dob: (u32, u32, i32)) -> PersonDraft {
+    PersonDraft {
+        given_names: given.into(),
+        family_name: family.into(),
+        dob: DateParts::new(dob.0.to_string(), dob.1.to_string(), dob.2.to_string()),
+        sex: "U".into(),
+        ..PersonDraft::default()
+    }
+}
+
+pub fn details(draft: &PersonDraft) -> PersonDetails {
+    draft
+        .validate(today())
+        .unwrap_or_else(|e| panic!("the test draft is valid: {e}"))
+}
+
+pub fn new_person(kind: PersonKind, draft: &PersonDraft) -> NewPerson {
+    NewPerson {
+        kind,
+        details: details(draft),
+        address: None,
+    }
+}
+
+/// Creates a child, confirming it is new (no duplicate check).
+pub fn create_child(conn: &mut DbConn, actor: &Actor, draft: &PersonDraft) -> String {
+    people::create(
+        conn,
+        actor,
+        &new_person(PersonKind::Child, draft),
+        true,
+        LOCAL_ID_PREFIX,
+    )
+    .expect("create a child")
+}
+
+pub fn create_adult(conn: &mut DbConn, actor: &Actor, draft: &PersonDraft) -> String {
+    people::create(
+        conn,
+        actor,
+        &new_person(PersonKind::Adult, draft),
+        true,
+        LOCAL_ID_PREFIX,
+    )
+    .expect("create an adult")
+}
+
+pub fn address(line1: &str, postcode: &str) -> AddressInput {
+    AddressInput {
+        line1: line1.into(),
+        line2: None,
+        town: Some("Winchester".into()),
+        postcode: Some(Postcode::parse(postcode).expect("a valid postcode")),
+        confidential: false,
+        from_date: None,
+    }
+}
+
+// ---- reading back what was written ----
+
+pub fn audit_rows(conn: &mut DbConn) -> Vec<AuditRow> {
+    audit_log::table
+        .order(audit_log::seq.asc())
+        .select(AuditRow::as_select())
+        .load(conn)
+        .expect("read the audit log")
+}
+
+pub fn audit_rows_for(conn: &mut DbConn, action: &str) -> Vec<AuditRow> {
+    audit_rows(conn)
+        .into_iter()
+        .filter(|r| r.action == action)
+        .collect()
+}
+
+pub fn audit_count(conn: &mut DbConn) -> i64 {
+    cairn_db::audit::count(conn).expect("count audit rows")
+}
+
+pub fn events_of_kind(conn: &mut DbConn, kind: &str) -> Vec<EventRow> {
+    events::table
+        .filter(events::kind.eq(kind))
+        .order(events::at.asc())
+        .select(EventRow::as_select())
+        .load(conn)
+        .expect("read events")
+}
+
+pub fn event_count(conn: &mut DbConn) -> i64 {
+    events::table
+        .count()
+        .get_result(conn)
+        .expect("count events")
+}
+
+pub fn people_count(conn: &mut DbConn) -> i64 {
+    people_t::table
+        .count()
+        .get_result(conn)
+        .expect("count people")
+}
+
+pub fn versions_of(conn: &mut DbConn, person_id: &str) -> Vec<PersonVersionRow> {
+    person_versions::table
+        .filter(person_versions::person_id.eq(person_id))
+        .order(person_versions::version.asc())
+        .select(PersonVersionRow::as_select())
+        .load(conn)
+        .expect("read versions")
+}
+
+pub fn version_count(conn: &mut DbConn) -> i64 {
+    person_versions::table
+        .count()
+        .get_result(conn)
+        .expect("count versions")
+}
+
+/// The names of the fields listed in an audit row's `detail.changes`.
+pub fn changed_fields(row: &AuditRow) -> Vec<String> {
+    row.detail_json()["changes"]
+        .as_array()
+        .map(|changes| {
+            changes
+                .iter()
+                .filter_map(|c| c["field"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The chain is intact and covers every row.
+pub fn assert_chain_intact(conn: &mut DbConn) {
+    let report = cairn_db::audit::verify(conn, |_| {}).expect("verify the audit chain");
+    assert_eq!(report.first_broken, None, "the audit chain is broken");
+    assert_eq!(report.rows_checked as i64, audit_count(conn));
+}
