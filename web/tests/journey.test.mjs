@@ -9,16 +9,16 @@ const GIVEN = 'Zebedee'
 const FAMILY = `Quarrington${stamp[0].toUpperCase()}${stamp.slice(1)}`
 
 async function fillChild (page, { nhs = '' } = {}) {
-  await page.locator('#kind').check()
+  await page.locator('input[name=kind][value=child]').check()
   await page.getByLabel('Given names').fill(GIVEN)
   await page.getByLabel('Family name').fill(FAMILY)
   await page.locator('#dob-day').fill('14')
   await page.locator('#dob-month').fill('2')
   await page.locator('#dob-year').fill('2018')
-  await page.locator('#sex-M').check()
+  await page.locator('input[name=sex][value=M]').check()
   await page.getByLabel('Ethnicity').selectOption('WBRI')
   await page.getByLabel('First language').fill('English')
-  await page.locator('#interpreter_needed-no').check()
+  await page.locator('input[name=interpreter_needed][value=no]').check()
   await page.getByLabel('NHS number (optional)').fill(nhs)
 }
 

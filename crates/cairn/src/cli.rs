@@ -8,7 +8,11 @@ use cairn_db::{Backend, DbConn, PoolSettings, connect_pool};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "cairn", version, about = "Case management for children's social care")]
+#[command(
+    name = "cairn",
+    version,
+    about = "Case management for children's social care"
+)]
 pub struct Cli {
     /// Settings file (TOML). Defaults to $CAIRN_CONFIG, then ./cairn.toml if present.
     #[arg(long, global = true)]
@@ -111,8 +115,12 @@ pub fn load_settings(cli: &Cli) -> Result<Settings> {
 /// Opens the database, creating the directory of a SQLite file if needed, and migrates it.
 pub fn open_migrated(settings: &Settings) -> Result<DbConn> {
     ensure_sqlite_dir(&settings.database_url)?;
-    let mut conn = DbConn::open(&settings.database_url)
-        .with_context(|| format!("opening the database {}", cairn_db::connection::redact_url(&settings.database_url)))?;
+    let mut conn = DbConn::open(&settings.database_url).with_context(|| {
+        format!(
+            "opening the database {}",
+            cairn_db::connection::redact_url(&settings.database_url)
+        )
+    })?;
     conn.run_migrations().context("migrating the database")?;
     Ok(conn)
 }
@@ -129,14 +137,19 @@ pub fn ensure_sqlite_dir(url: &str) -> Result<()> {
 
 fn read_password_stdin() -> Result<String> {
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
 fn explain(e: ServiceError) -> anyhow::Error {
     match e {
         ServiceError::Invalid(errors) => {
-            let lines: Vec<String> = errors.iter().map(|e| format!("  {}: {}", e.field, e.message)).collect();
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| format!("  {}: {}", e.field, e.message))
+                .collect();
             anyhow::anyhow!("some values need correcting:\n{}", lines.join("\n"))
         }
         other => anyhow::anyhow!(other.to_string()),
@@ -175,8 +188,19 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut conn = open_migrated(&settings)?;
             let actor = Actor::command_line();
             match action {
-                UserCommand::Add { username, name, email, role, expires, password_stdin } => {
-                    let password = if password_stdin { Some(read_password_stdin()?) } else { None };
+                UserCommand::Add {
+                    username,
+                    name,
+                    email,
+                    role,
+                    expires,
+                    password_stdin,
+                } => {
+                    let password = if password_stdin {
+                        Some(read_password_stdin()?)
+                    } else {
+                        None
+                    };
                     let form = AccountForm {
                         username,
                         display_name: name,
@@ -186,10 +210,15 @@ pub fn run(cli: Cli) -> Result<()> {
                         access_expires_on: expires.unwrap_or_default(),
                         active: "yes".into(),
                     };
-                    let created = accounts::create_account(&mut conn, &actor, &form, password.as_deref()).map_err(explain)?;
+                    let created =
+                        accounts::create_account(&mut conn, &actor, &form, password.as_deref())
+                            .map_err(explain)?;
                     println!("Created account {}.", form.username.trim().to_lowercase());
                     if !password_stdin {
-                        println!("Temporary password (they must change it when they first sign in): {}", created.temporary_password);
+                        println!(
+                            "Temporary password (they must change it when they first sign in): {}",
+                            created.temporary_password
+                        );
                     }
                 }
                 UserCommand::Disable { username } => {
@@ -200,19 +229,34 @@ pub fn run(cli: Cli) -> Result<()> {
                     accounts::set_active(&mut conn, &actor, &username, true).map_err(explain)?;
                     println!("Enabled {username}.");
                 }
-                UserCommand::ResetPassword { username, password_stdin } => {
-                    let given = if password_stdin { Some(read_password_stdin()?) } else { None };
-                    let password = accounts::reset_password(&mut conn, &actor, &username, given.as_deref()).map_err(explain)?;
-                    if !password_stdin {
-                        println!("Temporary password for {username} (must be changed at next sign-in): {password}");
+                UserCommand::ResetPassword {
+                    username,
+                    password_stdin,
+                } => {
+                    let given = if password_stdin {
+                        Some(read_password_stdin()?)
                     } else {
-                        println!("Password reset for {username}; they must change it at next sign-in.");
+                        None
+                    };
+                    let password =
+                        accounts::reset_password(&mut conn, &actor, &username, given.as_deref())
+                            .map_err(explain)?;
+                    if !password_stdin {
+                        println!(
+                            "Temporary password for {username} (must be changed at next sign-in): {password}"
+                        );
+                    } else {
+                        println!(
+                            "Password reset for {username}; they must change it at next sign-in."
+                        );
                     }
                 }
             }
             Ok(())
         }
-        Command::Audit { action: AuditCommand::Verify } => {
+        Command::Audit {
+            action: AuditCommand::Verify,
+        } => {
             let mut conn = open_migrated(&settings)?;
             let total = cairn_db::audit::count(&mut conn)?;
             let interactive = std::io::stderr().is_terminal();
@@ -228,7 +272,10 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             match report.first_broken {
                 None => {
-                    println!("The audit log is intact: {} rows checked, chain unbroken.", report.rows_checked);
+                    println!(
+                        "The audit log is intact: {} rows checked, chain unbroken.",
+                        report.rows_checked
+                    );
                     Ok(())
                 }
                 Some(b) => bail!(
@@ -239,15 +286,34 @@ pub fn run(cli: Cli) -> Result<()> {
                 ),
             }
         }
-        Command::Config { action: ConfigCommand::Check } => {
+        Command::Config {
+            action: ConfigCommand::Check,
+        } => {
             let problems = settings.problems();
             println!("Council: {}", settings.council_name);
             println!("Listen: {}", settings.listen);
-            println!("Database: {} ({})", cairn_db::connection::redact_url(&settings.database_url), Backend::from_url(&settings.database_url).name());
+            println!(
+                "Database: {} ({})",
+                cairn_db::connection::redact_url(&settings.database_url),
+                Backend::from_url(&settings.database_url).name()
+            );
             ensure_sqlite_dir(&settings.database_url)?;
-            let pool = connect_pool(&settings.database_url, &PoolSettings { max_size: 1, ..PoolSettings::default() });
+            let pool = connect_pool(
+                &settings.database_url,
+                &PoolSettings {
+                    max_size: 1,
+                    ..PoolSettings::default()
+                },
+            );
             let db_problem = match pool.and_then(|p| p.get().map_err(cairn_db::DbError::from)) {
-                Ok(mut c) => c.pending_migrations().map(|p| (!p.is_empty()).then(|| format!("{} migration(s) pending: run `cairn migrate`", p.len()))).unwrap_or_else(|e| Some(e.to_string())),
+                Ok(mut c) => c
+                    .pending_migrations()
+                    .map(|p| {
+                        (!p.is_empty()).then(|| {
+                            format!("{} migration(s) pending: run `cairn migrate`", p.len())
+                        })
+                    })
+                    .unwrap_or_else(|e| Some(e.to_string())),
                 Err(e) => Some(format!("cannot connect to the database: {e}")),
             };
             let all: Vec<String> = problems.into_iter().chain(db_problem).collect();
@@ -268,9 +334,16 @@ pub fn demo_password() -> String {
     std::env::var("CAIRN_DEMO_PASSWORD").unwrap_or_else(|_| "demo-password-123".to_string())
 }
 
-pub fn load_demo(conn: &mut DbConn, settings: &Settings, children: u64, seed: u64) -> Result<cairn_demo::DemoSummary> {
+pub fn load_demo(
+    conn: &mut DbConn,
+    settings: &Settings,
+    children: u64,
+    seed: u64,
+) -> Result<cairn_demo::DemoSummary> {
     if !cairn_demo::is_empty(conn)? {
-        bail!("the database already has people or users; the demo authority only loads into an empty database");
+        bail!(
+            "the database already has people or users; the demo authority only loads into an empty database"
+        );
     }
     let opts = cairn_demo::DemoOptions {
         children,

@@ -10,7 +10,9 @@ use cairn_web::{AppState, router};
 pub fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CAIRN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     if format == "json" {
         let _ = builder.json().try_init();
     } else {
@@ -24,7 +26,10 @@ pub fn serve(settings: Settings, demo: bool) -> Result<()> {
     if !problems.is_empty() {
         bail!("the settings have problems:\n  {}", problems.join("\n  "));
     }
-    let addr: SocketAddr = settings.listen.parse().context("parsing the listen address")?;
+    let addr: SocketAddr = settings
+        .listen
+        .parse()
+        .context("parsing the listen address")?;
     {
         let mut conn = crate::cli::open_migrated(&settings)?;
         if demo {
@@ -36,11 +41,16 @@ pub fn serve(settings: Settings, demo: bool) -> Result<()> {
     }
     let pool = connect_pool(
         &settings.database_url,
-        &PoolSettings { max_size: settings.db_pool_size, ..PoolSettings::default() },
+        &PoolSettings {
+            max_size: settings.db_pool_size,
+            ..PoolSettings::default()
+        },
     )?;
     let state = AppState::new(pool, settings);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await

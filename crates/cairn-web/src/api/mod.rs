@@ -1,0 +1,52 @@
+//! The JSON API under `/api/v1`: bearer tokens, the same services as the pages, one error shape
+//! (`{error, message, fields, request_id}`, see [`crate::error::ApiError`]).
+
+pub mod auth;
+pub mod openapi;
+pub mod people;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use crate::error::{ApiError, AppError};
+use crate::session::request_id;
+use crate::state::AppState;
+
+pub use auth::ApiActor;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi::document))
+        .route("/people/search", get(people::search))
+        .route("/people", post(people::create))
+        .route("/people/{id}", get(people::show).put(people::update))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// An [`ApiError`] carrying this request's id.
+pub fn err(headers: &HeaderMap, error: impl Into<AppError>) -> Response {
+    ApiError {
+        error: error.into(),
+        request_id: request_id(headers),
+    }
+    .into_response()
+}
+
+async fn not_found(headers: HeaderMap) -> Response {
+    err(&headers, AppError::NotFound)
+}
+
+/// The same shape as [`ApiError`], for the one status it has no variant for.
+async fn method_not_allowed(headers: HeaderMap) -> Response {
+    let body = json!({
+        "error": "method_not_allowed",
+        "message": "This method is not allowed on this path; see /api/v1/openapi.json",
+        "fields": [],
+        "request_id": request_id(&headers),
+    });
+    (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
+}

@@ -1,0 +1,182 @@
+//! What every page's frame needs: the council's name, the signed-in user and the navigation.
+
+use std::sync::OnceLock;
+
+use cairn_core::Actor;
+use cairn_domain::policy::Action;
+use cairn_domain::validation::FieldErrors;
+
+static COUNCIL_NAME: OnceLock<String> = OnceLock::new();
+
+/// Set once when the router is built, so that error pages (rendered without request state)
+/// still show the council's name.
+pub fn set_council_name(name: &str) {
+    let _ = COUNCIL_NAME.set(name.to_string());
+}
+
+pub fn council_name() -> String {
+    COUNCIL_NAME
+        .get()
+        .cloned()
+        .unwrap_or_else(|| "Children's services".into())
+}
+
+#[derive(Clone, Debug)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub council_name: String,
+    pub title: String,
+    pub signed_in: Option<String>,
+    pub csrf_token: String,
+    pub nav: Vec<NavItem>,
+}
+
+impl Layout {
+    pub fn anonymous(title: impl Into<String>) -> Layout {
+        Layout {
+            council_name: council_name(),
+            title: title.into(),
+            signed_in: None,
+            csrf_token: String::new(),
+            nav: Vec::new(),
+        }
+    }
+
+    pub fn for_user(
+        title: impl Into<String>,
+        actor: &Actor,
+        csrf_token: &str,
+        section: &str,
+    ) -> Layout {
+        let mut nav = vec![
+            NavItem {
+                href: "/",
+                label: "Home",
+                current: section == "home",
+            },
+            NavItem {
+                href: "/people/search",
+                label: "Find a person",
+                current: section == "people",
+            },
+        ];
+        if actor.may(Action::ManageUsers) {
+            nav.push(NavItem {
+                href: "/admin/users",
+                label: "Users",
+                current: section == "users",
+            });
+        }
+        if actor.may(Action::ManageTeams) {
+            nav.push(NavItem {
+                href: "/admin/teams",
+                label: "Teams",
+                current: section == "teams",
+            });
+        }
+        if actor.may(Action::ManageApiTokens) {
+            nav.push(NavItem {
+                href: "/admin/api-tokens",
+                label: "API tokens",
+                current: section == "tokens",
+            });
+        }
+        if actor.may(Action::ViewAuditLog) {
+            nav.push(NavItem {
+                href: "/admin/audit",
+                label: "Audit log",
+                current: section == "audit",
+            });
+        }
+        nav.push(NavItem {
+            href: "/account",
+            label: "Your account",
+            current: section == "account",
+        });
+        Layout {
+            council_name: council_name(),
+            title: title.into(),
+            signed_in: Some(format!("{} ({})", actor.display_name, actor.role.label())),
+            csrf_token: csrf_token.to_string(),
+            nav,
+        }
+    }
+
+    pub fn asset(&self, path: &str) -> String {
+        crate::assets::asset_url(path)
+    }
+}
+
+/// One line of the GOV.UK error summary: the message and the id of the field it links to.
+#[derive(Clone, Debug)]
+pub struct ErrorItem {
+    pub href: String,
+    pub message: String,
+}
+
+/// Field errors in the shape templates need. Date fields link to their day input.
+#[derive(Clone, Debug, Default)]
+pub struct Errors {
+    pub items: Vec<ErrorItem>,
+    fields: Vec<(String, String)>,
+}
+
+pub const DATE_FIELDS: &[&str] = &[
+    "dob",
+    "expected_dob",
+    "date_of_death",
+    "address_from",
+    "from",
+    "started_on",
+];
+
+impl Errors {
+    pub fn from_fields(errors: &FieldErrors) -> Errors {
+        let mut out = Errors::default();
+        for e in errors.iter() {
+            let anchor = if DATE_FIELDS.contains(&e.field.as_str()) {
+                format!("#{}-day", e.field)
+            } else {
+                format!("#{}", e.field)
+            };
+            out.items.push(ErrorItem {
+                href: anchor,
+                message: e.message.clone(),
+            });
+            out.fields.push((e.field.clone(), e.message.clone()));
+        }
+        out
+    }
+
+    pub fn one(field: &str, message: &str) -> Errors {
+        let mut f = FieldErrors::default();
+        f.push(field, message);
+        Errors::from_fields(&f)
+    }
+
+    pub fn any(&self) -> bool {
+        !self.items.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+
+    /// "Error: " before the page title, as GOV.UK asks, when there are errors.
+    pub fn title_prefix(&self) -> &'static str {
+        if self.any() { "Error: " } else { "" }
+    }
+}
