@@ -283,7 +283,11 @@ pub fn list(conn: &mut DbConn, filter: &AuditFilter) -> Result<Vec<AuditRow>, Db
         query = query.filter(audit_log::actor_user_id.eq(a.clone()));
     }
     if let Some(prefix) = &filter.action_prefix {
-        query = query.filter(audit_log::action.like(format!("{}%", escape_like(prefix))));
+        query = query.filter(
+            audit_log::action
+                .like(format!("{}%", escape_like(prefix)))
+                .escape('\\'),
+        );
     }
     if let Some(o) = filter.outcome {
         query = query.filter(audit_log::outcome.eq(o.as_str()));
@@ -304,13 +308,30 @@ pub fn list(conn: &mut DbConn, filter: &AuditFilter) -> Result<Vec<AuditRow>, Db
         .load(conn)?)
 }
 
-/// Escapes LIKE wildcards so that a filter value matches literally.
+/// Escapes LIKE wildcards (with `\\`) so that a filter value matches literally.
 pub fn escape_like(s: &str) -> String {
-    s.chars()
-        .filter(|c| !matches!(c, '%' | '_' | '\\'))
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub fn count(conn: &mut DbConn) -> Result<i64, DbError> {
     Ok(audit_log::table.count().get_result(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_like;
+
+    #[test]
+    fn like_wildcards_are_escaped_not_dropped() {
+        assert_eq!(escape_like("api_token."), "api\\_token.");
+        assert_eq!(escape_like("100%"), "100\\%");
+        assert_eq!(escape_like("a\\b"), "a\\\\b");
+    }
 }

@@ -137,3 +137,26 @@ both_backends!(the_person_filter_finds_only_that_person, |db: TestDb| {
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].detail_json()["changes"][0]["after"], "Smyth");
 });
+
+both_backends!(
+    an_action_filter_with_an_underscore_matches_literally,
+    |db: TestDb| {
+        let mut conn = db.conn();
+        conn.write(|c| {
+            audit::append(c, &entry("api_token.create", None))?;
+            audit::append(c, &entry("apiXtoken.create", None))
+        })
+        .expect("append");
+        let rows = audit::list(
+            &mut conn,
+            &AuditFilter {
+                action_prefix: Some("api_token.".into()),
+                limit: 50,
+                ..AuditFilter::default()
+            },
+        )
+        .expect("list");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].action, "api_token.create");
+    }
+);

@@ -79,6 +79,11 @@ fn account_options(users: &[UserRow]) -> Vec<(String, String)> {
     users
         .iter()
         .filter(|u| u.active)
+        // Only roles that may use the API at all (the service refuses the others).
+        .filter(|u| {
+            cairn_domain::roles::Role::from_code(&u.role)
+                .is_some_and(|r| cairn_domain::policy::permits(r, Action::UseApi))
+        })
         .map(|u| {
             (
                 u.id.clone(),

@@ -325,7 +325,7 @@ pub async fn edit_form(
             Ok((account, accounts::team_choices(c)?))
         })
         .await?;
-    let title = format!("Change {}", account.display_name);
+    let title = format!("Change {}", account.username);
     let mut page = UserFormPage::new(&user, &title, Errors::default(), form_of(&account), &teams);
     page.editing = Some(editing(&account));
     Ok(render_with(StatusCode::OK, &page))
@@ -370,7 +370,7 @@ pub async fn update(
             Ok((before, result, accounts::team_choices(c)?, typed))
         })
         .await?;
-    let title = format!("Change {}", before.display_name);
+    let title = format!("Change {}", before.username);
     match result {
         Answer::Done(()) => Ok(Redirect::to(&format!("/admin/users?saved={id}")).into_response()),
         Answer::Invalid(errors) => {
