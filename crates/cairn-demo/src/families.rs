@@ -6,7 +6,7 @@
 //! would have stored had someone typed each person in.
 
 use cairn_core::people::{PersonKind, build_name_rows, build_row, snapshot};
-use cairn_db::people::{AddressRow, PersonNameRow, PersonRow, PersonVersionRow, RelationshipRow};
+use cairn_db::people::{AddressRow, PersonNameRow, PersonVersionRow, RelationshipRow};
 use cairn_domain::codes::{Disability, Ethnicity, Sex};
 use cairn_domain::identifiers::{
     LaChildId, NhsNumber, Upn, nhs_check_digit, normalise_postcode_for_search, upn_check_letter,
@@ -15,12 +15,12 @@ use cairn_domain::person::PersonDetails;
 use cairn_domain::relationships::RelationshipKind;
 use chrono::{Days, NaiveDate, NaiveDateTime};
 
-use crate::DemoError;
 use crate::names::{
     BLOCKS, CHILD_ETHNICITY, Heritage, INWARD_LETTERS, LOCALITIES, STAFF_HERITAGE, STREET_KINDS,
     STREETS, TOWNS, heritage_of,
 };
 use crate::rng::{Ids, Rng};
+use crate::{DemoError, bulk};
 
 /// Who is recorded as the author of generated rows. Not a user id: nobody typed them in.
 pub const DEMO_AUTHOR: &str = "demo-generator";
@@ -29,16 +29,16 @@ pub const DEMO_AUTHOR: &str = "demo-generator";
 /// pass validation; 931 is used only because the domain list recognises it.
 pub const UPN_LA: u16 = 931;
 
-/// Rows for a run of whole families, written in one transaction.
+/// Rows for a run of whole families, handed from the generating thread to the writing one.
 #[derive(Default)]
 pub(crate) struct Batch {
-    pub people: Vec<PersonRow>,
+    pub people: Vec<bulk::Person>,
     pub names: Vec<PersonNameRow>,
     /// (index into `people`, disability code).
     pub disabilities: Vec<(usize, &'static str)>,
-    pub versions: Vec<PersonVersionRow>,
-    pub addresses: Vec<AddressRow>,
-    pub relationships: Vec<RelationshipRow>,
+    pub versions: Vec<bulk::Version>,
+    pub addresses: Vec<bulk::Address>,
+    pub relationships: Vec<bulk::Relationship>,
     pub children: u64,
     pub adults: u64,
 }
@@ -245,16 +245,19 @@ impl Generator {
         for d in &details.disabilities {
             b.disabilities.push((index, d.code()));
         }
-        b.versions.push(PersonVersionRow {
-            id: self.ids.next(),
-            person_id: id.clone(),
-            version: 1,
-            snapshot: snapshot(s.kind, &details).to_string(),
-            changed_at: at,
-            changed_by: DEMO_AUTHOR.to_string(),
-            change_reason: None,
-        });
-        b.people.push(row);
+        b.versions.push(
+            PersonVersionRow {
+                id: self.ids.next(),
+                person_id: id.clone(),
+                version: 1,
+                snapshot: snapshot(s.kind, &details).to_string(),
+                changed_at: at,
+                changed_by: DEMO_AUTHOR.to_string(),
+                change_reason: None,
+            }
+            .into(),
+        );
+        b.people.push(row.into());
         match s.kind {
             PersonKind::Child => b.children += 1,
             PersonKind::Adult => b.adults += 1,
@@ -271,19 +274,22 @@ impl Generator {
         lives_together: bool,
         started_on: Option<NaiveDate>,
     ) {
-        b.relationships.push(RelationshipRow {
-            id: self.ids.next(),
-            person_a: a.id.clone(),
-            person_b: to.id.clone(),
-            kind: kind.code().to_string(),
-            lives_together,
-            started_on,
-            ended_on: None,
-            created_at: self.as_at,
-            created_by: DEMO_AUTHOR.to_string(),
-            entered_in_error_at: None,
-            entered_in_error_reason: None,
-        });
+        b.relationships.push(
+            RelationshipRow {
+                id: self.ids.next(),
+                person_a: a.id.clone(),
+                person_b: to.id.clone(),
+                kind: kind.code().to_string(),
+                lives_together,
+                started_on,
+                ended_on: None,
+                created_at: self.as_at,
+                created_by: DEMO_AUTHOR.to_string(),
+                entered_in_error_at: None,
+                entered_in_error_reason: None,
+            }
+            .into(),
+        );
     }
 
     fn address(&mut self) -> Address {
@@ -323,22 +329,25 @@ impl Generator {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) {
-        b.addresses.push(AddressRow {
-            id: self.ids.next(),
-            person_id: who.id.clone(),
-            line1: a.line1.clone(),
-            line2: a.line2.clone(),
-            town: Some(a.town.to_string()),
-            postcode: Some(a.postcode.clone()),
-            postcode_search: Some(normalise_postcode_for_search(&a.postcode)),
-            confidential: a.confidential,
-            from_date: from,
-            to_date: to,
-            created_at: self.as_at,
-            created_by: DEMO_AUTHOR.to_string(),
-            entered_in_error_at: None,
-            entered_in_error_reason: None,
-        });
+        b.addresses.push(
+            AddressRow {
+                id: self.ids.next(),
+                person_id: who.id.clone(),
+                line1: a.line1.clone(),
+                line2: a.line2.clone(),
+                town: Some(a.town.to_string()),
+                postcode: Some(a.postcode.clone()),
+                postcode_search: Some(normalise_postcode_for_search(&a.postcode)),
+                confidential: a.confidential,
+                from_date: from,
+                to_date: to,
+                created_at: self.as_at,
+                created_by: DEMO_AUTHOR.to_string(),
+                entered_in_error_at: None,
+                entered_in_error_reason: None,
+            }
+            .into(),
+        );
     }
 
     fn given_name(&mut self, heritage: Heritage, sex: Sex, middle: bool) -> String {
@@ -483,7 +492,8 @@ impl Generator {
             .map(|_| *rng.pick(father_h.pool().family))
             .collect();
 
-        let mother_present = rng.chance(970);
+        // A pregnancy is always recorded with the mother.
+        let mother_present = unborn || rng.chance(970);
         let grandparent = !mother_present || rng.chance(50);
         let grandparent_cares = grandparent && (!mother_present || rng.chance(300));
         let mother_resident = mother_present && !grandparent_cares;

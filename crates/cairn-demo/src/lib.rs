@@ -24,22 +24,31 @@
 //! manages the team the demo social worker and senior practitioner are in. Other staff have
 //! generated usernames such as `amelia.hughes` or `amelia.hughes2`.
 //!
-//! # What is left out
+//! # One transaction, loaded in bulk
+//!
+//! Everything, from the first office to the audit row, is one write transaction: the demo
+//! appears whole or not at all, and an interrupted run leaves the database empty. Families are
+//! built on a second thread while this one writes them. For speed the load defers the plain
+//! (not unique) indexes of the people tables and rebuilds them at the end from the migrations'
+//! own SQL, inserts through prepared multi-row statements (SQLite) or binary `COPY`
+//! (PostgreSQL), and on SQLite uses a rollback journal and no fsync for the load when it has
+//! the database to itself; every setting is put back afterwards. A million children take
+//! about a minute on two cores (see the crate's README.md for measurements).
 //!
 //! No case events are written for generated people (a million `person.recorded` events would
-//! double the load time and say nothing), and the whole run is one `demo.generate` audit row.
-//! Data goes in transactions of about 20,000 children; a failure part-way leaves the batches
-//! already written, so generate into a fresh database and start again from a fresh one.
+//! say nothing and double the load), and the run is recorded by one `demo.generate` audit row.
 //!
 //! # Identifiers
 //!
-//! NHS numbers (about 90% of born children, half of adults) are valid modulus-11 numbers counted
-//! down from the 999 range, which the NHS never issues to patients, so they cannot be a real
-//! person's. UPNs (about 70% of children aged four and over) have a valid check letter, the LA
-//! number [`UPN_LA`] and a unique counter. LA child ids are `LaChildId::from_sequence` numbers
-//! and the `person_local_id` sequence is moved past the last one used. Postcodes are in the
-//! invented "DC" area, in the shape `Postcode::parse` accepts.
+//! NHS numbers (about 90% of born children, half of adults) are valid modulus-11 numbers
+//! counted down from 999 999 9999: the 999 range is kept for testing and never issued to
+//! patients, and it holds about nine million valid numbers, enough for some six million
+//! children. UPNs (about 70% of children aged four and over) have a valid check letter, the
+//! LA number [`UPN_LA`] and a unique counter. LA child ids are `LaChildId::from_sequence`
+//! numbers and the `person_local_id` sequence is moved past the last one used. Postcodes are in
+//! the invented "DC" area, in the shape `Postcode::parse` accepts.
 
+mod bulk;
 mod families;
 mod names;
 mod org;
@@ -72,8 +81,8 @@ pub const GENERATED_AT: NaiveDateTime = match NaiveDate::from_ymd_opt(2026, 11, 
     None => panic!("2026-11-02 is a valid date"),
 };
 
-/// Children written per transaction: big enough that commits are rare, small enough that
-/// the SQLite write-ahead log and the memory held stay modest (about 40,000 people a batch).
+/// Children per batch handed from the generating thread to the writing one: big enough that
+/// handing over is rare, small enough that little memory is held (about 40,000 people).
 const BATCH_CHILDREN: u64 = 20_000;
 
 pub const DEFAULT_CHILDREN: u64 = 2_000;
@@ -125,7 +134,9 @@ pub struct DemoLogin {
 }
 
 /// How far the generator has got. Stages, in order: "organisation" (0 or 1 of 1), "people"
-/// (children written of children requested), "finishing" (0 or 1 of 1).
+/// (children written of children requested), "indexes" (indexes rebuilt of those deferred;
+/// none on an empty list) and "finishing" (0 or 1 of 1). Show unknown stages as they come:
+/// more may be added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Progress {
     pub stage: &'static str,
@@ -285,77 +296,38 @@ fn load(
     password_hash: &str,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Counts, DemoError> {
-    let first_local: i64 = id_sequences::table
-        .find("person_local_id")
-        .select(id_sequences::next_value)
-        .first(conn)?;
-    let first_local = u64::try_from(first_local).unwrap_or(1).max(1);
-
-    conn.write(|c| write_organisation(c, organisation, password_hash, as_at))?;
-    progress(Progress {
-        stage: "organisation",
-        done: 1,
-        total: 1,
-    });
-    progress(Progress {
-        stage: "people",
-        done: 0,
-        total: opts.children,
-    });
-
-    let mut generator = families::Generator::new(
-        opts.seed,
-        ids,
-        as_at,
-        &opts.local_id_prefix,
-        first_local,
-        opts.children,
-    );
-    let mut counts = Counts::default();
-    // Building rows (names, search keys, JSON snapshots) and writing them each take a core,
-    // so one thread generates while this one writes. The generator alone draws random numbers,
-    // in order, so the data is the same as if it ran inline.
-    let next_local = std::thread::scope(|scope| -> Result<u64, DemoError> {
-        let (tx, rx) = mpsc::sync_channel::<Result<families::Batch, DemoError>>(2);
-        let producer = scope.spawn(move || {
-            while !generator.done() {
-                let batch = generator.batch(BATCH_CHILDREN);
-                let failed = batch.is_err();
-                if tx.send(batch).is_err() || failed {
-                    break;
-                }
-            }
-            generator.next_local()
-        });
-        let mut written: Result<(), DemoError> = Ok(());
-        for batch in rx.iter() {
-            let step = batch.and_then(|b| {
-                conn.write(|c| write_batch(c, &b))?;
-                counts.children += b.children;
-                counts.adults += b.adults;
-                counts.relationships += b.relationships.len() as u64;
-                counts.addresses += b.addresses.len() as u64;
-                Ok(())
-            });
-            if let Err(e) = step {
-                written = Err(e);
-                // Dropping the receiver stops the producer at its next send.
-                break;
-            }
-            progress(Progress {
-                stage: "people",
-                done: counts.children,
-                total: opts.children,
-            });
+    // One transaction for everything: the demo appears whole or not at all (an interrupted
+    // run leaves the database as empty as it was), and on SQLite it makes deferring the
+    // indexes safe, because the dropped indexes come back on rollback.
+    conn.write(|c| -> Result<Counts, DemoError> {
+        // Checked again inside the write transaction, in case someone added a user meanwhile.
+        if !is_empty(c)? {
+            return Err(DemoError::NotEmpty);
         }
-        drop(rx);
-        let next_local = producer
-            .join()
-            .map_err(|_| DemoError::Internal("the generating thread stopped"))?;
-        written.map(|()| next_local)
-    })?;
+        let first_local: i64 = id_sequences::table
+            .find("person_local_id")
+            .select(id_sequences::next_value)
+            .first(c)?;
+        let first_local = u64::try_from(first_local).unwrap_or(1).max(1);
+        write_organisation(c, organisation, password_hash, as_at)?;
+        progress(Progress {
+            stage: "organisation",
+            done: 1,
+            total: 1,
+        });
 
-    conn.write(|c| -> Result<(), DemoError> {
+        let deferred = defer_indexes(c)?;
+        let generator = families::Generator::new(
+            opts.seed,
+            ids,
+            as_at,
+            &opts.local_id_prefix,
+            first_local,
+            opts.children,
+        );
+        let (counts, next_local) = write_people(c, generator, opts.children, progress)?;
+        rebuild_indexes(c, &deferred, progress)?;
+
         // Move the LA child id sequence past the ids used, so people added later continue it.
         let next = i64::try_from(next_local).map_err(|_| DemoError::Exhausted("LA child ids"))?;
         diesel::update(
@@ -386,9 +358,73 @@ fn load(
                 }),
             },
         )?;
-        Ok(())
-    })?;
-    Ok(counts)
+        Ok(counts)
+    })
+}
+
+/// Generates families on a second thread while this one writes them. Building rows (names,
+/// search keys, JSON snapshots) and writing them each want a core; the generator alone draws
+/// the random numbers, in order, so the data is the same as if it ran inline. Returns the
+/// counts and the next LA child id number.
+fn write_people(
+    c: &mut DbConn,
+    mut generator: families::Generator,
+    total: u64,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(Counts, u64), DemoError> {
+    progress(Progress {
+        stage: "people",
+        done: 0,
+        total,
+    });
+    let mut counts = Counts::default();
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<Result<families::Batch, DemoError>>(2);
+        // Written batches go back to be freed on the generating thread: freeing millions of
+        // strings is real work, and glibc frees memory fastest on the thread that made it.
+        let (back_tx, back_rx) = mpsc::channel::<families::Batch>();
+        let producer = scope.spawn(move || {
+            while !generator.done() {
+                while let Ok(old) = back_rx.try_recv() {
+                    drop(old);
+                }
+                let batch = generator.batch(BATCH_CHILDREN);
+                let failed = batch.is_err();
+                if tx.send(batch).is_err() || failed {
+                    break;
+                }
+            }
+            generator.next_local()
+        });
+        let mut written: Result<(), DemoError> = Ok(());
+        for batch in rx.iter() {
+            let step = batch.and_then(|b| {
+                write_batch(c, &b)?;
+                counts.children += b.children;
+                counts.adults += b.adults;
+                counts.relationships += b.relationships.len() as u64;
+                counts.addresses += b.addresses.len() as u64;
+                // Once the generator has finished this fails and the batch is freed here.
+                let _ = back_tx.send(b);
+                Ok(())
+            });
+            if let Err(e) = step {
+                written = Err(e);
+                break;
+            }
+            progress(Progress {
+                stage: "people",
+                done: counts.children,
+                total,
+            });
+        }
+        // Dropping the receiver stops the generator at its next send.
+        drop(rx);
+        let next_local = producer
+            .join()
+            .map_err(|_| DemoError::Internal("the generating thread stopped"))?;
+        written.map(|()| (counts, next_local))
+    })
 }
 
 fn write_organisation(
@@ -446,7 +482,7 @@ fn write_organisation(
 }
 
 fn write_batch(c: &mut DbConn, b: &families::Batch) -> Result<(), DemoError> {
-    people::insert_people(c, &b.people)?;
+    bulk::people(c, &b.people)?;
     people::insert_names(c, &b.names)?;
     let disabilities: Vec<DisabilityRow<'_>> = b
         .disabilities
@@ -459,9 +495,9 @@ fn write_batch(c: &mut DbConn, b: &families::Batch) -> Result<(), DemoError> {
         })
         .collect();
     people::insert_disabilities(c, &disabilities)?;
-    people::insert_versions(c, &b.versions)?;
-    people::insert_addresses(c, &b.addresses)?;
-    people::insert_relationships(c, &b.relationships)?;
+    bulk::versions(c, &b.versions)?;
+    bulk::addresses(c, &b.addresses)?;
+    bulk::relationships(c, &b.relationships)?;
     Ok(())
 }
 
@@ -477,15 +513,36 @@ struct CacheSize {
     cache_size: i64,
 }
 
+#[derive(QueryableByName)]
+struct Threads {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    threads: i32,
+}
+
+#[derive(QueryableByName)]
+struct JournalMode {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    journal_mode: String,
+}
+
 /// SQLite settings in force before a bulk load, to put back afterwards.
 struct Saved {
     synchronous: i32,
     cache_size: i64,
+    threads: i32,
+    journal_mode: String,
 }
 
-/// On SQLite, for the load only: no fsync per commit (a crash part-way loses a demo, never
-/// real data; the database is put back to its normal durability straight after) and a bigger
-/// page cache, since the indexes of a million people outgrow the default one.
+/// SQLite settings for the load only, all put back by [`restore_settings`]:
+///
+/// - a rollback journal instead of the write-ahead log when no other connection has the
+///   database open (otherwise SQLite keeps WAL and this changes nothing). The load is one
+///   transaction into an empty database, so nearly every page is new and needs no journal; in
+///   WAL mode each page would be written twice, to the log and then to the database;
+/// - no fsync (`synchronous = OFF`): an interrupted process still rolls back cleanly, and only
+///   a power cut in the middle of a load could damage the (demo) database;
+/// - a bigger page cache, since a million people's indexes outgrow the default one, and a
+///   second thread for the sorts that rebuild the indexes.
 fn bulk_load_settings(conn: &mut DbConn) -> Result<Option<Saved>, DemoError> {
     let DbConn::Sqlite(c) = conn else {
         return Ok(None);
@@ -496,20 +553,118 @@ fn bulk_load_settings(conn: &mut DbConn) -> Result<Option<Saved>, DemoError> {
     let cache_size = diesel::sql_query("PRAGMA cache_size")
         .get_result::<CacheSize>(c)?
         .cache_size;
-    c.batch_execute("PRAGMA synchronous = OFF; PRAGMA cache_size = -524288;")?;
+    let threads = diesel::sql_query("PRAGMA threads")
+        .get_result::<Threads>(c)?
+        .threads;
+    let journal_mode = diesel::sql_query("PRAGMA journal_mode")
+        .get_result::<JournalMode>(c)?
+        .journal_mode;
+    c.batch_execute("PRAGMA synchronous = OFF; PRAGMA cache_size = -524288; PRAGMA threads = 2;")?;
+    set_journal_mode(c, "delete")?;
     Ok(Some(Saved {
         synchronous,
         cache_size,
+        threads,
+        journal_mode,
     }))
+}
+
+#[derive(QueryableByName)]
+struct BusyTimeout {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    timeout: i32,
+}
+
+/// Changes the journal mode if SQLite allows it now. Leaving WAL needs the database to
+/// itself: with other connections open SQLite answers "database is locked", and the load simply
+/// keeps WAL (slower, still correct). The busy timeout is lifted meanwhile so that answer comes
+/// at once instead of after ten seconds.
+fn set_journal_mode(c: &mut diesel::SqliteConnection, mode: &str) -> Result<(), DemoError> {
+    let busy = diesel::sql_query("PRAGMA busy_timeout")
+        .get_result::<BusyTimeout>(c)?
+        .timeout;
+    c.batch_execute("PRAGMA busy_timeout = 0")?;
+    let _refused_when_shared =
+        diesel::sql_query(format!("PRAGMA journal_mode = {mode}")).get_result::<JournalMode>(c);
+    c.batch_execute(&format!("PRAGMA busy_timeout = {busy}"))?;
+    Ok(())
 }
 
 fn restore_settings(conn: &mut DbConn, saved: Option<Saved>) -> Result<(), DemoError> {
     if let (DbConn::Sqlite(c), Some(s)) = (conn, saved) {
+        // Only known mode names go back into the statement.
+        let mode = match s.journal_mode.to_ascii_lowercase().as_str() {
+            m @ ("wal" | "delete" | "truncate" | "persist" | "memory" | "off") => m.to_string(),
+            _ => "wal".to_string(),
+        };
+        set_journal_mode(c, &mode)?;
         c.batch_execute(&format!(
-            "PRAGMA synchronous = {}; PRAGMA cache_size = {};",
-            s.synchronous, s.cache_size
+            "PRAGMA synchronous = {}; PRAGMA cache_size = {}; PRAGMA threads = {};",
+            s.synchronous, s.cache_size, s.threads
         ))?;
     }
+    Ok(())
+}
+
+/// The tables the bulk load fills.
+const BULK_TABLES: &str = "'people', 'person_names', 'person_disabilities', 'person_versions', 'addresses', 'relationships'";
+
+#[derive(QueryableByName)]
+struct IndexDefinition {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    sql: String,
+}
+
+/// Drops the plain (not unique) indexes of the tables about to be filled and returns their
+/// definitions. Keeping seven search indexes on `people` up to date row by row took
+/// four-fifths of a million-child SQLite load; building each once at the end, from sorted
+/// keys, takes a second or three. The caller's transaction puts them back if anything fails
+/// (DDL is transactional on both databases), and [`rebuild_indexes`] recreates them from the
+/// database's own record of the migrations' SQL. Unique indexes stay, so duplicates are still
+/// refused as they are written.
+fn defer_indexes(c: &mut DbConn) -> Result<Vec<IndexDefinition>, DemoError> {
+    let query = match c.backend() {
+        Backend::Sqlite => format!(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+             AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({BULK_TABLES}) ORDER BY name"
+        ),
+        Backend::Postgres => format!(
+            "SELECT indexname AS name, indexdef AS sql FROM pg_indexes \
+             WHERE schemaname = current_schema() AND indexdef NOT LIKE 'CREATE UNIQUE%' \
+             AND tablename IN ({BULK_TABLES}) ORDER BY indexname"
+        ),
+    };
+    let indexes: Vec<IndexDefinition> = diesel::sql_query(query).load(c)?;
+    for index in &indexes {
+        c.batch_execute(&format!(
+            "DROP INDEX \"{}\"",
+            index.name.replace('"', "\"\"")
+        ))?;
+    }
+    Ok(indexes)
+}
+
+fn rebuild_indexes(
+    c: &mut DbConn,
+    indexes: &[IndexDefinition],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), DemoError> {
+    let total = indexes.len() as u64;
+    for (done, index) in indexes.iter().enumerate() {
+        progress(Progress {
+            stage: "indexes",
+            done: done as u64,
+            total,
+        });
+        c.batch_execute(&index.sql)?;
+    }
+    progress(Progress {
+        stage: "indexes",
+        done: total,
+        total,
+    });
     Ok(())
 }
 
@@ -519,7 +674,8 @@ fn tidy(conn: &mut DbConn) -> Result<(), DemoError> {
     match conn.backend() {
         Backend::Sqlite => conn.batch_execute(
             // A sampled ANALYZE: exact counts would read the whole database again.
-            "PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);",
+            "PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA analysis_limit = 0; \
+             PRAGMA wal_checkpoint(TRUNCATE);",
         )?,
         Backend::Postgres => conn.batch_execute(
             "ANALYZE people; ANALYZE person_names; ANALYZE person_disabilities; \

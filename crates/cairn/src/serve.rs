@@ -66,26 +66,10 @@ pub fn serve(settings: Settings, demo: bool) -> Result<()> {
     })
 }
 
-use cairn_domain::roles::Role;
-
-/// The fixed demo accounts, one per role (documented in the README).
-pub const DEMO_LOGINS: &[(&str, Role)] = &[
-    ("admin", Role::Administrator),
-    ("frontdoor", Role::FrontDoorPractitioner),
-    ("social.worker", Role::SocialWorker),
-    ("senior.practitioner", Role::SeniorPractitioner),
-    ("team.manager", Role::TeamManager),
-    ("service.manager", Role::ServiceManager),
-    ("edt", Role::OutOfHoursWorker),
-    ("auditor", Role::Auditor),
-    ("performance", Role::PerformanceOfficer),
-    ("inspector", Role::Inspector),
-];
-
 fn print_demo_logins() {
     let password = crate::cli::demo_password();
     println!("Demo log-ins (password for all: {password}):");
-    for (username, role) in DEMO_LOGINS {
+    for (role, username) in cairn_demo::DEMO_USERNAMES {
         println!("  {username:<22} {}", role.label());
     }
 }
