@@ -293,6 +293,14 @@ pub fn set_active(
     tx::write(conn, actor, |c| {
         let user = users::find_by_username(c, &normalise_username(username))?
             .ok_or(ServiceError::NotFound("The account"))?;
+        // As on the edit form: nobody signed in disables their own account. The command line
+        // has no user id, so the operator there may disable anyone.
+        if !active && actor.user_id_string().as_deref() == Some(user.id.as_str()) {
+            return Err(ServiceError::invalid(
+                "username",
+                "You cannot disable your own account",
+            ));
+        }
         users::set_active(c, &user.id, active)?;
         if !active {
             sessions::end_all_for_user(c, &user.id, "account disabled")?;

@@ -112,6 +112,11 @@ pub fn sign_in(
                 minutes: minutes_until(now, until),
             }));
         }
+        if user.locked_until.is_some() {
+            // A lock-out that has run its course starts the count again, so one more wrong
+            // password after it does not lock the account straight away.
+            reset_expired_lock(c, &user.id, now)?;
+        }
         if !password_ok {
             let count = users::record_failed_login(c, &user.id)?;
             failed(c, &actor, Some(&user.id), "wrong password")?;
@@ -179,6 +184,20 @@ fn failed(
         record = record.on("user", id);
     }
     audit_trail::write(c, actor, record)
+}
+
+/// Clears the failure count and the lock, but only if the lock has expired: the condition is
+/// checked by the update itself, so a lock set meanwhile by another attempt is left alone.
+fn reset_expired_lock(c: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Result<usize, DbError> {
+    use cairn_db::schema::users as u;
+    use diesel::prelude::*;
+    Ok(diesel::update(u::table.find(user_id))
+        .filter(u::locked_until.le(now))
+        .set((
+            u::failed_login_count.eq(0),
+            u::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(c)?)
 }
 
 fn minutes_until(now: NaiveDateTime, until: NaiveDateTime) -> i64 {
@@ -278,7 +297,8 @@ pub fn change_password(
         .ok_or(ServiceError::NotFound("Your account"))?;
     let user = users::find(conn, &user_id)?.ok_or(ServiceError::NotFound("Your account"))?;
     let mut errors = FieldErrors::default();
-    if !passwords::verify(current, &user.password_hash) {
+    let current_ok = passwords::verify(current, &user.password_hash);
+    if !current_ok {
         errors.push("current_password", "Your current password is not correct");
     }
     if let Some(problem) = passwords::policy_problem(new, &user.username) {
@@ -291,6 +311,21 @@ pub fn change_password(
     }
     if errors.for_field("new_password").is_none() && new != confirm {
         errors.push("confirm_password", "The passwords do not match");
+    }
+    if !current_ok {
+        // Someone at an unattended session guessing the password: audited in its own
+        // transaction (not counted towards a lock-out).
+        crate::tx::write(conn, actor, |c| {
+            audit_trail::write(
+                c,
+                actor,
+                Record::ok("user.password_change_failed")
+                    .outcome(Outcome::Failed)
+                    .on("user", &user_id)
+                    .detail(json!({ "reason": "wrong current password" })),
+            )?;
+            Ok(())
+        })?;
     }
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));

@@ -304,7 +304,25 @@ pub fn possible_duplicates(
     actor: &Actor,
     details: &PersonDetails,
 ) -> ServiceResult<Vec<SearchHit>> {
-    let criteria = SearchCriteria {
+    duplicate_check(conn, actor, details, Action::SearchPeople)
+}
+
+/// The duplicate check, audited as "person.duplicate_check". `permission` is SearchPeople
+/// when someone asks for it directly, and CreatePerson when it guards a create (so a token
+/// that may create people but not search them can still create).
+fn duplicate_check(
+    conn: &mut DbConn,
+    actor: &Actor,
+    details: &PersonDetails,
+    permission: Action,
+) -> ServiceResult<Vec<SearchHit>> {
+    let criteria = duplicate_criteria(details);
+    let found = run_search(conn, actor, &criteria, "person.duplicate_check", permission)?;
+    Ok(likely_duplicates(found))
+}
+
+fn duplicate_criteria(details: &PersonDetails) -> SearchCriteria {
+    SearchCriteria {
         name: format!(
             "{} {}",
             details.given_names.as_deref().unwrap_or_default(),
@@ -315,13 +333,15 @@ pub fn possible_duplicates(
         upn: details.upn.clone(),
         postcode: None,
         local_id: None,
-    };
-    let found = run_search(conn, actor, &criteria, "person.duplicate_check")?;
-    Ok(found
+    }
+}
+
+fn likely_duplicates(found: SearchResults) -> Vec<SearchHit> {
+    found
         .hits
         .into_iter()
         .filter(|h| h.score >= search::DUPLICATE_THRESHOLD)
-        .collect())
+        .collect()
 }
 
 /// Creates a person. Unless `confirmed_new`, likely duplicates stop it with
@@ -335,13 +355,36 @@ pub fn create(
 ) -> ServiceResult<String> {
     tx::require(conn, actor, Action::CreatePerson)?;
     if !confirmed_new {
-        let dups = possible_duplicates(conn, actor, &new.details)?;
+        // Its own transaction, so the audited search stands even when it stops the create.
+        let dups = duplicate_check(conn, actor, &new.details, Action::CreatePerson)?;
         if !dups.is_empty() {
             return Err(ServiceError::PossibleDuplicates(dups));
         }
     }
     let id = PersonId::new().to_string();
-    tx::write(conn, actor, |c| {
+    let created = tx::write(conn, actor, |c| {
+        if !confirmed_new {
+            // Someone may have recorded the same person since the check above: look again
+            // inside this transaction. On SQLite, BEGIN IMMEDIATE serialises writers, so this
+            // closes the gap; on PostgreSQL (READ COMMITTED) a create committing concurrently
+            // is not yet visible here, so this narrows the window but does not close it.
+            let criteria = duplicate_criteria(&new.details);
+            let found = search::search(c, &criteria, actor.may(Action::ViewEnteredInError))?;
+            let dups = likely_duplicates(found);
+            if !dups.is_empty() {
+                // Commit only the audit row of this second look: it showed people's details.
+                audit_trail::write(
+                    c,
+                    actor,
+                    Record::ok("person.duplicate_check").detail(json!({
+                        "criteria": criteria,
+                        "results": dups.len(),
+                        "during_create": true,
+                    })),
+                )?;
+                return Ok(Err(dups));
+            }
+        }
         let n = sequences::reserve(c, "person_local_id", 1)?;
         let local_id = LaChildId::from_sequence(local_id_prefix, n.max(0) as u64);
         let now = cairn_db::now();
@@ -384,9 +427,12 @@ pub fn create(
         if let Some(address) = &new.address {
             crate::addresses::insert_address(c, actor, &id, address)?;
         }
-        Ok(())
+        Ok(Ok(()))
     })?;
-    Ok(id)
+    match created {
+        Ok(()) => Ok(id),
+        Err(dups) => Err(ServiceError::PossibleDuplicates(dups)),
+    }
 }
 
 /// Everything on a person's page.
@@ -604,6 +650,25 @@ pub fn mark_entered_in_error(
         if !repo::mark_entered_in_error(c, id, expected_version, &reason, &author)? {
             return Err(stale_edit());
         }
+        // The mark is a new version of the record: keep it like any other, with the details
+        // as they were and the reason.
+        let row = repo::find(c, id)?.ok_or(ServiceError::NotFound("The person"))?;
+        let names = repo::names_of(c, id)?;
+        let disabilities = repo::disabilities_of(c, id)?;
+        let person = Person::from_rows(&row, &names, &disabilities)?;
+        let mut snap = snapshot(person.kind, &person.details);
+        snap["entered_in_error_reason"] = json!(reason);
+        repo::insert_version(
+            c,
+            &version_row(
+                id,
+                expected_version + 1,
+                &snap,
+                &author,
+                row.updated_at,
+                Some(&reason),
+            ),
+        )?;
         events::append(
             c,
             &event(
@@ -657,7 +722,7 @@ pub fn search(
     actor: &Actor,
     criteria: &SearchCriteria,
 ) -> ServiceResult<SearchResults> {
-    run_search(conn, actor, criteria, "person.search")
+    run_search(conn, actor, criteria, "person.search", Action::SearchPeople)
 }
 
 fn run_search(
@@ -665,9 +730,10 @@ fn run_search(
     actor: &Actor,
     criteria: &SearchCriteria,
     action: &str,
+    permission: Action,
 ) -> ServiceResult<SearchResults> {
     tx::write(conn, actor, |c| {
-        actor.require(Action::SearchPeople)?;
+        actor.require(permission)?;
         let results = search::search(c, criteria, actor.may(Action::ViewEnteredInError))?;
         audit_trail::write(
             c,

@@ -204,7 +204,10 @@ pub fn search(
         .map(|p| normalise_postcode_for_search(&alphanumeric(p)))
         .filter(|p| !p.is_empty())
     {
-        for (_, person) in candidates::by_postcode(conn, &pc, CAP)? {
+        let found = candidates::by_postcode(conn, &pc, CAP)?;
+        // A confidential address (a refuge, a foster placement) must not lead anyone to the
+        // people living there, so it neither finds a person nor counts as "same postcode".
+        for (_, person) in found.into_iter().filter(|(a, _)| !a.confidential) {
             postcode_matches.push(person.id.clone());
             rows.push(person);
         }

@@ -383,3 +383,57 @@ both_backends!(offices_and_teams_are_validated_and_audited, |db: TestDb| {
         "team_id",
     );
 });
+
+both_backends!(
+    an_administrator_cannot_disable_their_own_account_by_username,
+    |db: TestDb| {
+        let mut conn = db.conn();
+        let admin = staff(&mut conn, "system.admin", Role::Administrator);
+        let other = staff(&mut conn, "other.admin", Role::Administrator);
+        let audit_before = audit_rows_for(&mut conn, "user.disable").len();
+
+        let message = field_error(
+            accounts::set_active(&mut conn, &admin.actor, " System.Admin ", false),
+            "username",
+        );
+        assert!(message.contains("your own account"), "{message}");
+        let me = accounts::get_account(&mut conn, &admin.actor, &admin.user_id).unwrap();
+        assert!(me.active);
+        assert!(
+            auth::resolve_session(&mut conn, &settings(), &admin.token, None)
+                .unwrap()
+                .is_ok()
+        );
+        assert_eq!(
+            audit_rows_for(&mut conn, "user.disable").len(),
+            audit_before
+        );
+
+        // Enabling their own (already active) account is harmless.
+        accounts::set_active(&mut conn, &admin.actor, "system.admin", true).unwrap();
+
+        // Another administrator may disable them, and they may disable someone else.
+        accounts::set_active(&mut conn, &admin.actor, "other.admin", false).unwrap();
+        assert!(
+            !accounts::get_account(&mut conn, &admin.actor, &other.user_id)
+                .unwrap()
+                .active
+        );
+        accounts::set_active(&mut conn, &admin.actor, "other.admin", true).unwrap();
+        let other = sign_in(&mut conn, "other.admin", PASSWORD);
+        accounts::set_active(&mut conn, &other.actor, "system.admin", false).unwrap();
+        assert!(
+            !accounts::get_account(&mut conn, &other.actor, &admin.user_id)
+                .unwrap()
+                .active
+        );
+
+        // The command line has no account of its own: it may disable anyone, even an account
+        // that happens to share its name.
+        create_account(&mut conn, "command-line", Role::Administrator);
+        accounts::set_active(&mut conn, &Actor::command_line(), "command-line", false).unwrap();
+        accounts::set_active(&mut conn, &Actor::command_line(), "other.admin", false).unwrap();
+        let disabled = audit_rows_for(&mut conn, "user.disable");
+        assert_eq!(disabled.len(), audit_before + 4);
+    }
+);

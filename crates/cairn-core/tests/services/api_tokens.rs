@@ -331,6 +331,53 @@ both_backends!(roles_without_api_access_cannot_use_a_token, |db: TestDb| {
     );
 });
 
+both_backends!(
+    a_write_only_token_can_create_a_person_after_the_duplicate_check,
+    |db: TestDb| {
+        let mut conn = db.conn();
+        let admin = staff(&mut conn, "system.admin", Role::Administrator);
+        let sw = staff(&mut conn, "social.worker", Role::SocialWorker);
+        let token = api_tokens::create(
+            &mut conn,
+            &admin.actor,
+            &form(&sw.user_id, &["people:write"]),
+        )
+        .unwrap();
+        let writer = authenticate(&mut conn, &token.secret).unwrap();
+        assert!(!writer.may(Action::SearchPeople));
+
+        // Nobody like her yet: created after a duplicate check the create itself allows.
+        let new = new_person(PersonKind::Child, &amelia());
+        let id = people::create(&mut conn, &writer, &new, false, LOCAL_ID_PREFIX).unwrap();
+        let checks = audit_rows_for(&mut conn, "person.duplicate_check");
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].outcome, "ok");
+        assert_eq!(
+            checks[0].actor_user_id.as_deref(),
+            Some(sw.user_id.as_str())
+        );
+        assert!(audit_rows_for(&mut conn, "access.denied").is_empty());
+
+        // The same child again is held back as a possible duplicate, not refused.
+        let again = people::create(&mut conn, &writer, &new, false, LOCAL_ID_PREFIX);
+        let Err(ServiceError::PossibleDuplicates(hits)) = again else {
+            panic!("expected possible duplicates, got {again:?}");
+        };
+        assert_eq!(hits[0].person.id, id);
+        assert_eq!(audit_rows_for(&mut conn, "person.duplicate_check").len(), 2);
+        assert_eq!(people_count(&mut conn), 1);
+
+        // Searching as such still needs people:read.
+        let search = people::possible_duplicates(&mut conn, &writer, &new.details);
+        assert!(
+            matches!(search, Err(ServiceError::Denied { .. })),
+            "{search:?}"
+        );
+        assert_eq!(audit_rows_for(&mut conn, "access.denied").len(), 1);
+        assert_eq!(audit_rows_for(&mut conn, "person.duplicate_check").len(), 2);
+    }
+);
+
 both_backends_ignored!(
     "limitation: api_tokens.created_by refers to a user, so command-line tokens are attributed to their own account (the audit row names the command line)",
     a_token_made_at_the_command_line_is_attributed_to_it,

@@ -378,3 +378,106 @@ both_backends!(
         assert!(attempt(&mut conn, &settings(), "ofsted.visitor", PASSWORD).is_ok());
     }
 );
+
+both_backends!(an_expired_lock_out_starts_the_count_again, |db: TestDb| {
+    let mut conn = db.conn();
+    let settings = Settings {
+        login_max_failures: 3,
+        login_lockout_minutes: 15,
+        ..Settings::default()
+    };
+    let user_id = create_account(&mut conn, "social.worker", Role::SocialWorker);
+    let wrong = |conn: &mut DbConn| attempt(conn, &settings, "social.worker", "not my password");
+    let stored = |conn: &mut DbConn| -> (i32, Option<NaiveDateTime>) {
+        users::table
+            .find(&user_id)
+            .select((users::failed_login_count, users::locked_until))
+            .first(conn)
+            .unwrap()
+    };
+    for _ in 1..settings.login_max_failures {
+        assert_eq!(wrong(&mut conn).err(), Some(SignInRefusal::BadCredentials));
+    }
+    assert!(matches!(
+        wrong(&mut conn).err(),
+        Some(SignInRefusal::LockedOut { .. })
+    ));
+    assert_eq!(stored(&mut conn).0, 3);
+
+    // The lock runs out without anyone signing in.
+    diesel::update(users::table.find(&user_id))
+        .set(users::locked_until.eq(Some(cairn_db::now() - Duration::minutes(1))))
+        .execute(&mut conn)
+        .unwrap();
+
+    // One more wrong password is one failure, not a fourth that locks again at once.
+    assert_eq!(wrong(&mut conn).err(), Some(SignInRefusal::BadCredentials));
+    assert_eq!(stored(&mut conn), (1, None));
+    assert_eq!(audit_rows_for(&mut conn, "auth.locked_out").len(), 1);
+
+    // The full number of failures is needed to lock it again.
+    assert_eq!(wrong(&mut conn).err(), Some(SignInRefusal::BadCredentials));
+    assert!(matches!(
+        wrong(&mut conn).err(),
+        Some(SignInRefusal::LockedOut { minutes: 15 })
+    ));
+    let (count, lock) = stored(&mut conn);
+    assert_eq!(count, 3);
+    assert!(lock.is_some_and(|t| t > cairn_db::now()));
+    let locks = audit_rows_for(&mut conn, "auth.locked_out");
+    assert_eq!(locks.len(), 2);
+    assert_eq!(locks[1].detail_json()["failures"], 3);
+
+    // A lock that has not run out is not reset by a further attempt.
+    assert!(matches!(
+        wrong(&mut conn).err(),
+        Some(SignInRefusal::LockedOut { .. })
+    ));
+    assert_eq!(stored(&mut conn).0, 3);
+});
+
+both_backends!(a_wrong_current_password_is_audited, |db: TestDb| {
+    let mut conn = db.conn();
+    let sw = staff(&mut conn, "social.worker", Role::SocialWorker);
+    const NEW: &str = "a much better pass phrase";
+
+    let result = auth::change_password(&mut conn, &sw.actor, "not my password", NEW, NEW);
+    match result {
+        Err(ServiceError::Invalid(errors)) => {
+            assert!(errors.for_field("current_password").is_some(), "{errors:?}");
+        }
+        other => panic!("expected field errors, got {other:?}"),
+    }
+    let failed = audit_rows_for(&mut conn, "user.password_change_failed");
+    assert_eq!(failed.len(), 1);
+    let row = &failed[0];
+    assert_eq!(row.outcome, "failed");
+    assert_eq!(row.entity_type.as_deref(), Some("user"));
+    assert_eq!(row.entity_id.as_deref(), Some(sw.user_id.as_str()));
+    assert_eq!(row.actor_user_id.as_deref(), Some(sw.user_id.as_str()));
+    assert_eq!(row.session_id.as_deref(), Some(sw.session_id.as_str()));
+    assert!(
+        !row.detail.contains("not my password") && !row.detail.contains(NEW),
+        "no password is audited: {}",
+        row.detail
+    );
+    assert!(audit_rows_for(&mut conn, "user.password_changed").is_empty());
+    assert_chain_intact(&mut conn);
+
+    // Audited, not counted: no lock-out, and the session carries on.
+    let (count, lock): (i32, Option<NaiveDateTime>) = users::table
+        .find(&sw.user_id)
+        .select((users::failed_login_count, users::locked_until))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!((count, lock), (0, None));
+    assert!(resolve(&mut conn, &sw.token).is_ok());
+
+    // A right current password with a bad new one is not a failed attempt.
+    let short = auth::change_password(&mut conn, &sw.actor, PASSWORD, "short", "short");
+    assert!(matches!(short, Err(ServiceError::Invalid(_))), "{short:?}");
+    assert_eq!(
+        audit_rows_for(&mut conn, "user.password_change_failed").len(),
+        1
+    );
+});

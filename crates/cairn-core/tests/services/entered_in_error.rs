@@ -213,8 +213,7 @@ both_backends!(
     }
 );
 
-both_backends_ignored!(
-    "bug: people::mark_entered_in_error bumps people.version but writes no person_versions row, so version 2 has no saved version",
+both_backends!(
     marking_in_error_keeps_a_saved_version_for_every_version_number,
     |db: TestDb| {
         let mut conn = db.conn();
@@ -233,5 +232,47 @@ both_backends_ignored!(
             .unwrap();
         assert_eq!(latest.changed_by, manager.user_id);
         assert_eq!(latest.change_reason.as_deref(), Some(REASON));
+        // The details as they were, and the reason.
+        let first: serde_json::Value =
+            serde_json::from_str(&versions_of(&mut conn, &id)[0].snapshot).unwrap();
+        let mut expected = first.clone();
+        expected["entered_in_error_reason"] = serde_json::json!(REASON);
+        let snap: serde_json::Value = serde_json::from_str(&latest.snapshot).unwrap();
+        assert_eq!(snap, expected);
+        let row = cairn_db::people::find(&mut conn, &id).unwrap().unwrap();
+        assert_eq!(latest.changed_at, row.updated_at);
+
+        // After an edit, the mark's version carries the edited details.
+        let other = create_child(
+            &mut conn,
+            &sw.actor,
+            &draft("Oliver", "Hughes", (1, 2, 2016)),
+        );
+        let mut edited = draft("Oliver", "Hughes-Smith", (1, 2, 2016));
+        edited.sex = "M".into();
+        people::update(
+            &mut conn,
+            &sw.actor,
+            &other,
+            1,
+            PersonKind::Child,
+            &details(&edited),
+        )
+        .unwrap();
+        people::mark_entered_in_error(&mut conn, &manager.actor, &other, 2, REASON).unwrap();
+        let saved = versions_of(&mut conn, &other);
+        assert_eq!(
+            saved.iter().map(|v| v.version).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        let snap: serde_json::Value = serde_json::from_str(&saved[2].snapshot).unwrap();
+        assert_eq!(snap["family_name"], "Hughes-Smith");
+        assert_eq!(snap["sex"], "M");
+        assert_eq!(snap["entered_in_error_reason"], REASON);
+
+        // A stale mark writes no version.
+        let stale = people::mark_entered_in_error(&mut conn, &manager.actor, &other, 2, REASON);
+        assert!(stale.is_err(), "{stale:?}");
+        assert_eq!(versions_of(&mut conn, &other).len(), 3);
     }
 );

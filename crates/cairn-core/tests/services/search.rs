@@ -259,3 +259,73 @@ both_backends!(a_name_that_matches_nobody_finds_nobody, |db: TestDb| {
     assert!(found.hits.is_empty(), "{:?}", found.hits);
     assert!(!found.truncated);
 });
+
+both_backends!(
+    a_confidential_address_is_never_found_by_postcode,
+    |db: TestDb| {
+        let mut conn = db.conn();
+        let sw = staff(&mut conn, "social.worker", Role::SocialWorker);
+        let hidden = create_child(&mut conn, &sw.actor, &amelia());
+        let neighbour = create_child(
+            &mut conn,
+            &sw.actor,
+            &draft("Oliver", "Hughes", (1, 2, 2016)),
+        );
+        let mut refuge = address("The Refuge", "SO23 8UJ");
+        refuge.confidential = true;
+        cairn_core::addresses::add(&mut conn, &sw.actor, &hidden, &refuge).unwrap();
+        cairn_core::addresses::add(
+            &mut conn,
+            &sw.actor,
+            &neighbour,
+            &address("2 High Street", "SO23 8UJ"),
+        )
+        .unwrap();
+
+        let by_postcode = people::search(
+            &mut conn,
+            &sw.actor,
+            &SearchCriteria {
+                postcode: Some("so23 8uj".into()),
+                ..SearchCriteria::default()
+            },
+        )
+        .unwrap();
+        let ids: Vec<&str> = by_postcode
+            .hits
+            .iter()
+            .map(|h| h.person.id.as_str())
+            .collect();
+        assert_eq!(ids, [neighbour.as_str()]);
+
+        // Found by name she still is, but the postcode adds nothing and says nothing.
+        let by_name = |conn: &mut cairn_db::DbConn, postcode: Option<&str>| {
+            people::search(
+                conn,
+                &sw.actor,
+                &SearchCriteria {
+                    name: "Amelia Hughes".into(),
+                    postcode: postcode.map(str::to_string),
+                    ..SearchCriteria::default()
+                },
+            )
+            .unwrap()
+        };
+        let plain = by_name(&mut conn, None);
+        let with_postcode = by_name(&mut conn, Some("SO23 8UJ"));
+        let plain_hit = hit_for(&plain.hits, &hidden);
+        let hit = hit_for(&with_postcode.hits, &hidden);
+        assert_eq!(hit.score, plain_hit.score);
+        assert!(
+            !hit.reasons.iter().any(|r| r.contains("postcode")),
+            "{:?}",
+            hit.reasons
+        );
+        assert!(
+            hit_for(&with_postcode.hits, &neighbour)
+                .reasons
+                .iter()
+                .any(|r| r == "same postcode")
+        );
+    }
+);
