@@ -477,14 +477,25 @@ pub fn view(
     id: &str,
     purpose: &str,
 ) -> ServiceResult<PersonRecord> {
-    tx::write(conn, actor, |c| {
+    // The record is read in a read transaction (one consistent snapshot) and the view is then
+    // recorded in a short write transaction, so reads never hold the single SQLite writer.
+    // Nothing is returned unless the audit row is written.
+    let record = tx::read(conn, actor, |c| {
         if !actor.may(Action::ViewPerson) {
             return Err(ServiceError::denied_on_person(Action::ViewPerson, id));
         }
         let (_, person) = load_person(c, actor, id)?;
         let addresses = repo::addresses_of(c, id)?;
         let relationships = relationship_views(c, id, actor)?;
-        let version_count = repo::versions_of(c, id)?.len();
+        let version_count = usize::try_from(repo::count_versions(c, id)?).unwrap_or(0);
+        Ok(PersonRecord {
+            person,
+            addresses,
+            relationships,
+            version_count,
+        })
+    })?;
+    tx::write(conn, actor, |c| {
         audit_trail::write(
             c,
             actor,
@@ -493,13 +504,9 @@ pub fn view(
                 .person(id)
                 .detail(json!({ "purpose": purpose })),
         )?;
-        Ok(PersonRecord {
-            person,
-            addresses,
-            relationships,
-            version_count,
-        })
-    })
+        Ok(())
+    })?;
+    Ok(record)
 }
 
 fn relationship_views(

@@ -96,6 +96,8 @@ pub struct SearchResults {
 
 /// How many candidates one criterion may contribute.
 const CAP: i64 = 200;
+/// How many same-sounding family names are ranked when a date of birth narrows the search.
+const BROAD_CAP_WITH_DOB: i64 = 50;
 /// How many results are shown.
 pub const MAX_RESULTS: usize = 50;
 /// The score at which a new record is held back as a possible duplicate.
@@ -183,8 +185,15 @@ pub fn search(
                 );
             }
         }
+        // With a date of birth the narrow queries above find the likely people; the broad one
+        // only has to catch a mistyped date, so it contributes fewer rows.
+        let broad_cap = if dates.is_empty() {
+            CAP
+        } else {
+            BROAD_CAP_WITH_DOB
+        };
         take(
-            candidates::by_family_name(conn, &family_key, &n.family, &[], CAP)?,
+            candidates::by_family_name(conn, &family_key, &n.family, &[], broad_cap)?,
             &mut rows,
         );
         for (name_row, person) in candidates::by_other_family_name(conn, &family_key, CAP)? {

@@ -121,6 +121,13 @@ impl DbConn {
         F: FnOnce(&mut DbConn) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
+        // SQLite has one writer. Queueing writers here wakes the next one as soon as the lock
+        // is free; left to SQLite's busy handler, waiters sleep in growing steps and the slowest
+        // requests wait hundreds of milliseconds. (Other processes still meet busy_timeout.)
+        let _writer = match self {
+            DbConn::Sqlite(_) => Some(SQLITE_WRITER.lock().unwrap_or_else(|p| p.into_inner())),
+            DbConn::Pg(_) => None,
+        };
         match self {
             DbConn::Sqlite(c) => {
                 AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
@@ -148,6 +155,9 @@ impl DbConn {
         self.transaction(f)
     }
 }
+
+/// One write transaction at a time per process on SQLite. Write transactions must not nest.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; \

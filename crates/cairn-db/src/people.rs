@@ -372,6 +372,13 @@ pub fn end_relationship(conn: &mut DbConn, id: &str, on: NaiveDate) -> Result<us
         .execute(conn)?)
 }
 
+pub fn count_versions(conn: &mut DbConn, person_id: &str) -> Result<i64, DbError> {
+    Ok(person_versions::table
+        .filter(person_versions::person_id.eq(person_id))
+        .count()
+        .get_result(conn)?)
+}
+
 pub fn versions_of(conn: &mut DbConn, person_id: &str) -> Result<Vec<PersonVersionRow>, DbError> {
     Ok(person_versions::table
         .filter(person_versions::person_id.eq(person_id))

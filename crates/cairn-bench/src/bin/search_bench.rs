@@ -169,6 +169,7 @@ fn main() -> Result<()> {
     for (label, make) in &shapes {
         let mut service = Vec::new();
         let mut ranking = Vec::new();
+        let (mut shape_found, mut shape_asked) = (0usize, 0usize);
         for (i, p) in sample.iter().enumerate() {
             let Some(criteria) = make(i, p) else { continue };
             let t = Instant::now();
@@ -178,8 +179,10 @@ fn main() -> Result<()> {
             let _ = cairn_core::people::search(&mut conn, &actor, &criteria)?;
             service.push(t.elapsed());
             asked += 1;
+            shape_asked += 1;
             if results.hits.iter().any(|h| h.person.id == p.id) {
                 found_self += 1;
+                shape_found += 1;
             }
         }
         println!(
@@ -190,6 +193,7 @@ fn main() -> Result<()> {
             "{}",
             Summary::of(&mut ranking.clone()).line(&format!("{label} (ranking only)"))
         );
+        println!("{label:<34} the sampled person was found in {shape_found} of {shape_asked}");
         all_service.extend(service);
         all_ranking.extend(ranking);
     }

@@ -169,7 +169,7 @@ impl PersonFormPage {
                 ("child".into(), "Child (including unborn)".into()),
                 ("adult".into(), "Adult".into()),
             ],
-            yes_no: vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())],
+            yes_no: yes_no(),
         }
     }
 }
@@ -683,6 +683,29 @@ pub struct RelationshipPage {
     pub yes_no: Vec<(String, String)>,
 }
 
+impl RelationshipPage {
+    /// The form as typed (empty when first shown); `f` is the posted form, if any.
+    fn new(layout: Layout, person_id: String, name: String, f: &FormData) -> RelationshipPage {
+        RelationshipPage {
+            layout,
+            errors: Errors::default(),
+            person_id,
+            name,
+            other_id: f.string("other_id"),
+            other_name: f.string("other_name"),
+            kind: f.string("kind"),
+            lives_together: f.string("lives_together"),
+            started_on: f.date("started_on"),
+            kinds: relationship_kinds(),
+            yes_no: yes_no(),
+        }
+    }
+}
+
+fn yes_no() -> Vec<(String, String)> {
+    vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())]
+}
+
 #[derive(serde::Deserialize, Default)]
 pub struct OtherQuery {
     #[serde(default)]
@@ -720,19 +743,16 @@ pub async fn relationship_form(
         }
         Err(_) => (String::new(), String::new()),
     };
-    let page = RelationshipPage {
-        layout: user.layout("Add a relationship", "people"),
-        errors: Errors::default(),
-        person_id: id,
-        name: r.person.display_name(),
-        other_id,
-        other_name,
-        kind: String::new(),
-        lives_together: String::new(),
-        started_on: DateParts::default(),
-        kinds: relationship_kinds(),
-        yes_no: vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())],
-    };
+    let chosen = FormData(vec![
+        ("other_id".into(), other_id),
+        ("other_name".into(), other_name),
+    ]);
+    let page = RelationshipPage::new(
+        user.layout("Add a relationship", "people"),
+        id,
+        r.person.display_name(),
+        &chosen,
+    );
     Ok(render_with(StatusCode::OK, &page))
 }
 
@@ -752,19 +772,12 @@ pub async fn add_relationship(
         .map_err(|e| errors.push("started_on", e.to_string()))
         .ok()
         .flatten();
-    let mut page = RelationshipPage {
-        layout: form.user.layout("Error: Add a relationship", "people"),
-        errors: Errors::default(),
-        person_id: id.clone(),
-        name: String::new(),
-        other_id: f.string("other_id"),
-        other_name: f.string("other_name"),
-        kind: f.string("kind"),
-        lives_together: f.string("lives_together"),
-        started_on: f.date("started_on"),
-        kinds: relationship_kinds(),
-        yes_no: vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())],
-    };
+    let mut page = RelationshipPage::new(
+        form.user.layout("Error: Add a relationship", "people"),
+        id.clone(),
+        String::new(),
+        f,
+    );
     let Some(kind) = kind.filter(|_| errors.is_empty()) else {
         page.errors = Errors::from_fields(&errors);
         return Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page));

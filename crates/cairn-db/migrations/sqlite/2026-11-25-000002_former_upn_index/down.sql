@@ -1,0 +1,1 @@
+DROP INDEX people_former_upn_idx;
