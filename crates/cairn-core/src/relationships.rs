@@ -140,6 +140,17 @@ pub fn mark_entered_in_error(
             .ok_or(ServiceError::NotFound("The relationship"))?;
         repo::mark_relationship_entered_in_error(c, &rel.id, reason)?;
         for person in [&rel.person_a, &rel.person_b] {
+            events::append(
+                c,
+                &event(
+                    "person.relationship_entered_in_error",
+                    person,
+                    "relationship",
+                    &rel.id,
+                    actor,
+                    json!({ "reason": reason }),
+                ),
+            )?;
             audit_trail::write(
                 c,
                 actor,

@@ -41,6 +41,23 @@ pub fn require(
     result
 }
 
+/// Like [`require`], for an action on one person's record: the refusal names the person, so it
+/// appears on the "who has viewed or changed this person" page.
+pub fn require_on_person(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: cairn_domain::policy::Action,
+    person_id: &str,
+) -> Result<(), ServiceError> {
+    let result = if actor.may(action) {
+        Ok(())
+    } else {
+        Err(ServiceError::denied_on_person(action, person_id))
+    };
+    record_denial(conn, actor, &result);
+    result
+}
+
 fn record_denial<T>(conn: &mut DbConn, actor: &Actor, result: &Result<T, ServiceError>) {
     if let Err(ServiceError::Denied {
         action,

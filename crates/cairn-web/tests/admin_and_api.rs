@@ -1079,3 +1079,64 @@ both_backends!(the_openapi_document_describes_the_api, |db: TestDb| {
 fn amelia_value() -> Value {
     amelia()
 }
+
+both_backends!(
+    refused_person_forms_are_audited_against_the_person,
+    |db: TestDb| {
+        let app = app(&db);
+        let sw = signed_in(&db, "sw.maker", Role::SocialWorker);
+        // An auditor reads records but changes none.
+        let auditor = signed_in(&db, "auditor.one", Role::Auditor);
+        runtime().block_on(async {
+            // A social worker records a child through the page, then an auditor tries each
+            // change form for that child.
+            let created = send(
+                &app,
+                post_form(
+                    "/people/new",
+                    &sw,
+                    &[
+                        ("kind", "child"),
+                        ("given_names", "Orla"),
+                        ("family_name", "Pennyworth"),
+                        ("dob-day", "3"),
+                        ("dob-month", "4"),
+                        ("dob-year", "2017"),
+                        ("sex", "F"),
+                        ("interpreter_needed", "no"),
+                    ],
+                ),
+            )
+            .await;
+            assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+            let location = created.headers[axum::http::header::LOCATION]
+                .to_str()
+                .expect("a redirect to the person")
+                .to_string();
+            let person_id = location.trim_start_matches("/people/").to_string();
+            for suffix in [
+                "edit",
+                "entered-in-error",
+                "addresses/new",
+                "relationships/new",
+            ] {
+                let path = format!("{location}/{suffix}");
+                let page = send(&app, get(&path, &auditor)).await;
+                assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+            }
+            let denied: Vec<AuditRow> = audit_rows(&db, "access.denied")
+                .into_iter()
+                .filter(|r| r.person_id.as_deref() == Some(person_id.as_str()))
+                .collect();
+            assert_eq!(denied.len(), 4, "each refusal is audited against the child");
+            assert!(
+                denied
+                    .iter()
+                    .all(|r| r.outcome == "denied" && r.actor_label == "auditor.one")
+            );
+            let new_form = send(&app, get("/people/new", &auditor)).await;
+            assert_eq!(new_form.status, StatusCode::FORBIDDEN);
+            assert_eq!(audit_rows(&db, "access.denied").len(), 5);
+        });
+    }
+);

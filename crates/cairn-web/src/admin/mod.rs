@@ -44,7 +44,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The route gate: refuses (and audits the refusal) unless the actor may do `action`.
 pub(crate) fn gate(conn: &mut DbConn, actor: &Actor, action: Action) -> Result<(), AppError> {
-    cairn_core::tx::read(conn, actor, |_| Ok(actor.require(action)?)).map_err(AppError::from)
+    cairn_core::tx::require(conn, actor, action).map_err(AppError::from)
 }
 
 /// What a form submission came to: done, or something the user can put right on the form.

@@ -174,10 +174,14 @@ impl PersonFormPage {
     }
 }
 
-pub async fn new_form(user: CurrentUser) -> Result<Response, AppError> {
-    if !user.actor.may(Action::CreatePerson) {
-        return Err(AppError::Forbidden);
-    }
+pub async fn new_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let actor = user.actor.clone();
+    state
+        .db(move |c| Ok(cairn_core::tx::require(c, &actor, Action::CreatePerson)?))
+        .await?;
     let v = PersonFormValues {
         kind: "child".into(),
         ..Default::default()
@@ -352,6 +356,24 @@ fn person_id(raw: &str) -> Result<String, AppError> {
         .map_err(|_| AppError::NotFound)
 }
 
+/// The record behind a form about one person: the id is parsed, the permission checked (a
+/// refusal is audited against the person) and the record read (an audited view).
+async fn load_for(
+    state: &AppState,
+    actor: &Actor,
+    raw_id: &str,
+    action: Action,
+    purpose: &'static str,
+) -> Result<(String, PersonRecord), AppError> {
+    let id = person_id(raw_id)?;
+    let (a, pid) = (actor.clone(), id.clone());
+    state
+        .db(move |c| Ok(cairn_core::tx::require_on_person(c, &a, action, &pid)?))
+        .await?;
+    let record = load(state, actor, &id, purpose).await?;
+    Ok((id, record))
+}
+
 async fn load(
     state: &AppState,
     actor: &Actor,
@@ -387,11 +409,7 @@ pub async fn edit_form(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = person_id(&id)?;
-    if !user.actor.may(Action::EditPerson) {
-        return Err(AppError::Forbidden);
-    }
-    let r = load(&state, &user.actor, &id, "edit").await?;
+    let (id, r) = load_for(&state, &user.actor, &id, Action::EditPerson, "edit").await?;
     let v = PersonFormValues {
         kind: r.person.kind.code().into(),
         draft: r.person.details.to_draft(),
@@ -558,11 +576,14 @@ pub async fn error_form(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = person_id(&id)?;
-    if !user.actor.may(Action::MarkPersonEnteredInError) {
-        return Err(AppError::Forbidden);
-    }
-    let r = load(&state, &user.actor, &id, "entered-in-error form").await?;
+    let (id, r) = load_for(
+        &state,
+        &user.actor,
+        &id,
+        Action::MarkPersonEnteredInError,
+        "entered-in-error form",
+    )
+    .await?;
     let page = EnteredInErrorPage {
         layout: user.layout("Mark as entered in error", "people"),
         errors: Errors::default(),
@@ -601,7 +622,7 @@ pub async fn mark_error(
                     .layout("Error: Mark as entered in error", "people"),
                 errors,
                 person_id: id,
-                name: String::new(),
+                name: form.data.string("person_name"),
                 version,
                 reason,
             };
@@ -625,11 +646,7 @@ pub async fn address_form(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = person_id(&id)?;
-    if !user.actor.may(Action::EditPerson) {
-        return Err(AppError::Forbidden);
-    }
-    let r = load(&state, &user.actor, &id, "address form").await?;
+    let (id, r) = load_for(&state, &user.actor, &id, Action::EditPerson, "address form").await?;
     let page = AddressPage {
         layout: user.layout("Add an address", "people"),
         errors: Errors::default(),
@@ -654,7 +671,7 @@ pub async fn add_address(
                 layout: form.user.layout("Error: Add an address", "people"),
                 errors: Errors::from_fields(&errors),
                 person_id: id,
-                name: String::new(),
+                name: form.data.string("person_name"),
                 a,
             };
             return Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page));
@@ -725,11 +742,14 @@ pub async fn relationship_form(
     Path(id): Path<String>,
     Query(q): Query<OtherQuery>,
 ) -> Result<Response, AppError> {
-    let id = person_id(&id)?;
-    if !user.actor.may(Action::ManageRelationships) {
-        return Err(AppError::Forbidden);
-    }
-    let r = load(&state, &user.actor, &id, "relationship form").await?;
+    let (id, r) = load_for(
+        &state,
+        &user.actor,
+        &id,
+        Action::ManageRelationships,
+        "relationship form",
+    )
+    .await?;
     let (other_id, other_name) = match cairn_domain::ids::PersonId::parse(&q.other) {
         Ok(o) => {
             let other = load(
@@ -775,7 +795,7 @@ pub async fn add_relationship(
     let mut page = RelationshipPage::new(
         form.user.layout("Error: Add a relationship", "people"),
         id.clone(),
-        String::new(),
+        f.string("person_name"),
         f,
     );
     let Some(kind) = kind.filter(|_| errors.is_empty()) else {
