@@ -220,6 +220,247 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        run_after -> Timestamp,
+        locked_by -> Nullable<Text>,
+        locked_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    threshold_documents (id) {
+        id -> Text,
+        version_number -> Integer,
+        title -> Text,
+        status -> Text,
+        introduction -> Text,
+        signatories -> Text,
+        agreed_on -> Nullable<Date>,
+        agreed_at -> Nullable<Timestamp>,
+        agreed_by -> Nullable<Text>,
+        superseded_at -> Nullable<Timestamp>,
+        based_on -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    threshold_levels (id) {
+        id -> Text,
+        document_id -> Text,
+        position -> Integer,
+        name -> Text,
+        summary -> Text,
+        response -> Text,
+        outcomes -> Text,
+    }
+}
+
+diesel::table! {
+    threshold_indicators (id) {
+        id -> Text,
+        level_id -> Text,
+        domain -> Text,
+        position -> Integer,
+        text -> Text,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Text,
+        reference -> Text,
+        received_at -> Timestamp,
+        recorded_at -> Timestamp,
+        recorded_by -> Text,
+        backdate_reason -> Nullable<Text>,
+        channel -> Text,
+        referral_source -> Text,
+        concern -> Text,
+        categories -> Text,
+        consent -> Text,
+        consent_reason -> Nullable<Text>,
+        immediate_safety -> Bool,
+        office_id -> Text,
+        out_of_hours -> Bool,
+        rag -> Text,
+        decision_due_at -> Timestamp,
+        status -> Text,
+        claimed_by -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamp>,
+        claim_active_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        handover_acknowledged_by -> Nullable<Text>,
+        handover_acknowledged_at -> Nullable<Timestamp>,
+        version -> Integer,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    contact_referrers (contact_id) {
+        contact_id -> Text,
+        kind -> Text,
+        name -> Nullable<Text>,
+        role -> Nullable<Text>,
+        organisation -> Nullable<Text>,
+        agency -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        address -> Nullable<Text>,
+        wants_feedback -> Bool,
+    }
+}
+
+diesel::table! {
+    screening_decisions (id) {
+        id -> Text,
+        contact_id -> Text,
+        threshold_document_id -> Text,
+        threshold_level_id -> Text,
+        rationale -> Text,
+        rag -> Text,
+        outcome -> Text,
+        early_help_service -> Nullable<Text>,
+        override_reason -> Nullable<Text>,
+        receiving_team_id -> Nullable<Text>,
+        receiving_worker_id -> Nullable<Text>,
+        primary_need -> Nullable<Text>,
+        status -> Text,
+        decided_by -> Text,
+        decided_at -> Timestamp,
+        finalised_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    decision_indicators (decision_id, indicator_id) {
+        decision_id -> Text,
+        indicator_id -> Text,
+    }
+}
+
+diesel::table! {
+    decision_reviews (id) {
+        id -> Text,
+        decision_id -> Text,
+        reviewer_id -> Text,
+        action -> Text,
+        comments -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referrals (id) {
+        id -> Text,
+        person_id -> Text,
+        contact_id -> Nullable<Text>,
+        decision_id -> Nullable<Text>,
+        referral_date -> Date,
+        referral_source -> Text,
+        primary_need -> Text,
+        team_id -> Text,
+        worker_id -> Nullable<Text>,
+        assigned_at -> Nullable<Timestamp>,
+        re_referral -> Bool,
+        previous_referral_id -> Nullable<Text>,
+        closed_on -> Nullable<Date>,
+        closure_reason -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    contact_children (id) {
+        id -> Text,
+        contact_id -> Text,
+        person_id -> Text,
+        position -> Integer,
+        routed_to -> Text,
+        open_referral_id -> Nullable<Text>,
+        allocated_worker_id -> Nullable<Text>,
+        worker_acknowledged_at -> Nullable<Timestamp>,
+        decision_id -> Nullable<Text>,
+        referral_id -> Nullable<Text>,
+        added_at -> Timestamp,
+        added_by -> Text,
+    }
+}
+
+diesel::table! {
+    contact_household_members (id) {
+        id -> Text,
+        contact_id -> Text,
+        person_id -> Nullable<Text>,
+        name -> Text,
+        relationship -> Text,
+        notes -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    out_of_hours_actions (id) {
+        id -> Text,
+        contact_id -> Text,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        details -> Text,
+        outstanding -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    message_templates (key) {
+        key -> Text,
+        subject -> Text,
+        body -> Text,
+        version -> Integer,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    referrer_messages (id) {
+        id -> Text,
+        contact_id -> Text,
+        decision_id -> Nullable<Text>,
+        kind -> Text,
+        recipient_name -> Text,
+        recipient_email -> Nullable<Text>,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        due_at -> Timestamp,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        job_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(teams -> offices (office_id));
 diesel::joinable!(users -> teams (team_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -228,6 +469,35 @@ diesel::joinable!(person_disabilities -> people (person_id));
 diesel::joinable!(addresses -> people (person_id));
 diesel::joinable!(person_versions -> people (person_id));
 
+diesel::joinable!(threshold_documents -> users (agreed_by));
+diesel::joinable!(threshold_levels -> threshold_documents (document_id));
+diesel::joinable!(threshold_indicators -> threshold_levels (level_id));
+diesel::joinable!(contacts -> offices (office_id));
+diesel::joinable!(contact_referrers -> contacts (contact_id));
+diesel::joinable!(screening_decisions -> contacts (contact_id));
+diesel::joinable!(screening_decisions -> threshold_documents (threshold_document_id));
+diesel::joinable!(screening_decisions -> threshold_levels (threshold_level_id));
+diesel::joinable!(screening_decisions -> teams (receiving_team_id));
+diesel::joinable!(decision_indicators -> screening_decisions (decision_id));
+diesel::joinable!(decision_indicators -> threshold_indicators (indicator_id));
+diesel::joinable!(decision_reviews -> screening_decisions (decision_id));
+diesel::joinable!(decision_reviews -> users (reviewer_id));
+diesel::joinable!(referrals -> people (person_id));
+diesel::joinable!(referrals -> contacts (contact_id));
+diesel::joinable!(referrals -> screening_decisions (decision_id));
+diesel::joinable!(referrals -> teams (team_id));
+diesel::joinable!(referrals -> users (worker_id));
+diesel::joinable!(contact_children -> contacts (contact_id));
+diesel::joinable!(contact_children -> people (person_id));
+diesel::joinable!(contact_children -> users (allocated_worker_id));
+diesel::joinable!(contact_children -> screening_decisions (decision_id));
+diesel::joinable!(contact_household_members -> contacts (contact_id));
+diesel::joinable!(contact_household_members -> people (person_id));
+diesel::joinable!(out_of_hours_actions -> contacts (contact_id));
+diesel::joinable!(out_of_hours_actions -> users (recorded_by));
+diesel::joinable!(referrer_messages -> contacts (contact_id));
+diesel::joinable!(referrer_messages -> screening_decisions (decision_id));
+diesel::joinable!(referrer_messages -> jobs (job_id));
 diesel::allow_tables_to_appear_in_same_query!(
     offices,
     teams,
@@ -244,4 +514,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     relationships,
     person_versions,
     events,
+    jobs,
+    threshold_documents,
+    threshold_levels,
+    threshold_indicators,
+    contacts,
+    contact_referrers,
+    screening_decisions,
+    decision_indicators,
+    decision_reviews,
+    referrals,
+    contact_children,
+    contact_household_members,
+    out_of_hours_actions,
+    message_templates,
+    referrer_messages,
 );

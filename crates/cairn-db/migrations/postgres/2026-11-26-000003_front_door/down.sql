@@ -1,0 +1,16 @@
+DROP TABLE referrer_messages;
+DROP TABLE message_templates;
+DROP TABLE out_of_hours_actions;
+DROP TABLE contact_household_members;
+DROP TABLE contact_children;
+DROP TABLE referrals;
+DROP TABLE decision_reviews;
+DROP TABLE decision_indicators;
+DROP TABLE screening_decisions;
+DROP TABLE contact_referrers;
+DROP TABLE contacts;
+DELETE FROM id_sequences WHERE name = 'contact_reference';
+DROP TABLE threshold_indicators;
+DROP TABLE threshold_levels;
+DROP TABLE threshold_documents;
+DROP TABLE jobs;
