@@ -34,6 +34,49 @@ pub struct Settings {
     pub local_id_prefix: String,
     /// The council's 3-digit DfE LA number, used in statutory returns.
     pub la_code: Option<u16>,
+
+    /// Printed on letters under the council's name.
+    pub council_address: Vec<String>,
+    /// The front door's telephone number, printed on receipts.
+    pub front_door_phone: String,
+    /// The address partners use to reach Cairn (links in emails, the public threshold page).
+    pub public_base_url: String,
+
+    /// Outgoing mail for receipts and feedback. An empty host turns email off: messages are
+    /// then kept as letters only and reported as not emailed.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// "none" (plain, for a relay on the same host), "starttls" or "tls".
+    pub smtp_tls: String,
+    pub smtp_username: Option<String>,
+    /// Give it in the environment (`CAIRN_SMTP_PASSWORD`), never in a file in the repository.
+    pub smtp_password: Option<String>,
+    /// The From address of every email.
+    pub mail_from: String,
+    /// Seconds between looks at the job queue when it is idle.
+    pub jobs_poll_seconds: u32,
+    /// Attempts before a job is marked failed and shown on the failed-jobs page.
+    pub jobs_max_attempts: u32,
+    /// Run the job worker inside `cairn serve` (embedded mode); turn off when `cairn worker`
+    /// runs separately.
+    pub jobs_in_process: bool,
+
+    /// Working hours (local UK time): contacts outside them are out of hours.
+    pub working_hours_start: String,
+    pub working_hours_end: String,
+    /// Extra days the council's offices are closed (YYYY-MM-DD), on top of bank holidays.
+    pub extra_closure_days: Vec<String>,
+    /// The screening decision is due within this many working days of receipt.
+    pub screening_decision_working_days: u32,
+    /// Red and amber contacts are due within this many hours of receipt.
+    pub screening_red_hours: u32,
+    pub screening_amber_hours: u32,
+    /// A claimed contact nobody has worked on for this long goes back to the queue.
+    pub claim_timeout_minutes: u32,
+    /// Screening outcomes held until a team manager authorises them.
+    pub outcomes_needing_authorisation: Vec<String>,
+    /// The written acknowledgement is due within this many working days of receipt.
+    pub receipt_working_days: u32,
 }
 
 impl Default for Settings {
@@ -52,6 +95,37 @@ impl Default for Settings {
             log_format: "text".into(),
             local_id_prefix: "C".into(),
             la_code: None,
+            council_address: vec![
+                "County Hall".into(),
+                "Market Street".into(),
+                "Demton".into(),
+                "DM1 1AA".into(),
+            ],
+            front_door_phone: "0300 123 4567".into(),
+            public_base_url: "http://127.0.0.1:8080".into(),
+            smtp_host: String::new(),
+            smtp_port: 25,
+            smtp_tls: "none".into(),
+            smtp_username: None,
+            smtp_password: None,
+            mail_from: "Children's Services Front Door <front.door@example.invalid>".into(),
+            jobs_poll_seconds: 5,
+            jobs_max_attempts: 8,
+            jobs_in_process: true,
+            working_hours_start: "09:00".into(),
+            working_hours_end: "17:00".into(),
+            extra_closure_days: Vec::new(),
+            screening_decision_working_days: 1,
+            screening_red_hours: 2,
+            screening_amber_hours: 6,
+            claim_timeout_minutes: 60,
+            outcomes_needing_authorisation: vec![
+                "no_further_action".into(),
+                "early_help".into(),
+                "referral".into(),
+                "strategy_discussion".into(),
+            ],
+            receipt_working_days: 1,
         }
     }
 }
@@ -113,7 +187,10 @@ impl Settings {
         }
         let known: Vec<String> = table.keys().cloned().collect();
         let mut all_known = known;
-        all_known.push("la_code".into());
+        // Optional settings have no default, so they are not in the table until set.
+        for optional in ["la_code", "smtp_username", "smtp_password"] {
+            all_known.push(optional.into());
+        }
         for (name, value) in env {
             let Some(key) = name.strip_prefix(ENV_PREFIX) else {
                 continue;
@@ -172,6 +249,51 @@ impl Settings {
             && !(100..=999).contains(&code)
         {
             out.push("la_code must be a 3-digit DfE LA number".into());
+        }
+        if !matches!(self.smtp_tls.as_str(), "none" | "starttls" | "tls") {
+            out.push("smtp_tls must be \"none\", \"starttls\" or \"tls\"".into());
+        }
+        if self.jobs_max_attempts == 0 || self.jobs_poll_seconds == 0 {
+            out.push("jobs_max_attempts and jobs_poll_seconds must be at least 1".into());
+        }
+        for (name, value) in [
+            ("working_hours_start", &self.working_hours_start),
+            ("working_hours_end", &self.working_hours_end),
+        ] {
+            if chrono::NaiveTime::parse_from_str(value, "%H:%M").is_err() {
+                out.push(format!("{name} must be a time such as 09:00 (got {value:?})"));
+            }
+        }
+        for day in &self.extra_closure_days {
+            if chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err() {
+                out.push(format!(
+                    "extra_closure_days must hold dates such as 2026-12-29 (got {day:?})"
+                ));
+            }
+        }
+        if self.screening_decision_working_days == 0 || self.receipt_working_days == 0 {
+            out.push(
+                "screening_decision_working_days and receipt_working_days must be at least 1"
+                    .into(),
+            );
+        }
+        if self.claim_timeout_minutes == 0 {
+            out.push("claim_timeout_minutes must be at least 1".into());
+        }
+        const OUTCOMES: [&str; 5] = [
+            "no_further_action",
+            "information_advice",
+            "early_help",
+            "referral",
+            "strategy_discussion",
+        ];
+        for outcome in &self.outcomes_needing_authorisation {
+            if !OUTCOMES.contains(&outcome.as_str()) {
+                out.push(format!(
+                    "outcomes_needing_authorisation: unknown outcome {outcome:?} (known: {})",
+                    OUTCOMES.join(", ")
+                ));
+            }
         }
         let listens_publicly = self
             .listen

@@ -7,6 +7,7 @@
 
 mod code_list;
 
+pub mod calendar;
 pub mod codes;
 pub mod dates;
 pub mod identifiers;
