@@ -97,6 +97,25 @@ id_type! {
     ApiTokenId,
     /// One of a person's names (current, previous or alias).
     PersonNameId,
+    /// A background job in the outbox (an email to send, a letter to render).
+    JobId,
+    /// One version of the threshold document, and its levels and indicators.
+    ThresholdDocumentId,
+    ThresholdLevelId,
+    ThresholdIndicatorId,
+    /// A contact received by the front door (about one or more children).
+    ContactId,
+    /// One child named on a contact.
+    ContactChildId,
+    ContactHouseholdMemberId,
+    /// A screening decision on a contact.
+    DecisionId,
+    DecisionReviewId,
+    /// A referral to children's social care: the start of a CIN episode.
+    ReferralId,
+    OutOfHoursActionId,
+    /// A written receipt or feedback message to a referrer.
+    ReferrerMessageId,
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod code_list;
 pub mod calendar;
 pub mod codes;
 pub mod dates;
+pub mod front_door;
 pub mod identifiers;
 pub mod ids;
 pub mod names;
