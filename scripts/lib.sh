@@ -71,3 +71,65 @@ ensure_node_modules() {
   npm ci --prefix "$root/web" --no-audit --no-fund
   printf '%s\n' "$want" >"$stamp_file"
 }
+
+# ---- SMTP test server ---------------------------------------------------------------------------
+
+# The version of aiosmtpd scripts/smtp-test-server.py is written against.
+SMTP_TEST_AIOSMTPD=1.4.6
+SMTP_TEST_SERVER_PID=''
+
+# Makes sure $root/target/smtp-venv is a Python venv with aiosmtpd installed (skipped when it
+# already is). Debian ships `python3 -m venv` separately: python3-venv is installed if missing.
+ensure_smtp_venv() {
+  local root=$1 venv="$1/target/smtp-venv"
+  if [[ -x $venv/bin/python ]] &&
+    "$venv/bin/python" -c "import sys, aiosmtpd; sys.exit(aiosmtpd.__version__ != '$SMTP_TEST_AIOSMTPD')" 2>/dev/null; then
+    say "aiosmtpd $SMTP_TEST_AIOSMTPD is installed in $venv"
+    return 0
+  fi
+  command -v python3 >/dev/null 2>&1 || apt_install python3
+  rm -rf "$venv" # a venv from another Python, or half made: start again
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    rm -rf "$venv"
+    apt_install python3-venv
+    python3 -m venv "$venv" || die "python3 -m venv $venv failed even with python3-venv installed"
+  fi
+  say "pip install aiosmtpd==$SMTP_TEST_AIOSMTPD into $venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "aiosmtpd==$SMTP_TEST_AIOSMTPD" ||
+    die "could not install aiosmtpd $SMTP_TEST_AIOSMTPD from PyPI"
+}
+
+# Starts scripts/smtp-test-server.py on a free port of 127.0.0.1 with a fresh maildir under
+# $tmp, waits until it answers, and exports CAIRN_TEST_SMTP_PORT and CAIRN_TEST_SMTP_DIR for the
+# Rust tests. Call stop_smtp_test_server on exit.
+ensure_smtp_test_server() {
+  local root=$1 tmp=$2 log line i
+  ensure_smtp_venv "$root"
+  local maildir="$tmp/smtp-mail"
+  log="$tmp/smtp-test-server.log"
+  mkdir -p "$maildir"
+  "$root/target/smtp-venv/bin/python" "$root/scripts/smtp-test-server.py" "$maildir" >"$log" 2>&1 &
+  SMTP_TEST_SERVER_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    line=$(grep -m1 '^ready [0-9][0-9]*$' "$log" 2>/dev/null || true)
+    [[ -n $line ]] && break
+    kill -0 "$SMTP_TEST_SERVER_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  if [[ -z $line ]]; then
+    cat "$log" >&2 || true
+    stop_smtp_test_server
+    die "the SMTP test server did not start (log above)"
+  fi
+  export CAIRN_TEST_SMTP_PORT=${line#ready }
+  export CAIRN_TEST_SMTP_DIR=$maildir
+  say "SMTP test server (pid $SMTP_TEST_SERVER_PID) on 127.0.0.1:$CAIRN_TEST_SMTP_PORT, messages in $CAIRN_TEST_SMTP_DIR"
+}
+
+stop_smtp_test_server() {
+  if [[ -n ${SMTP_TEST_SERVER_PID:-} ]]; then
+    kill "$SMTP_TEST_SERVER_PID" 2>/dev/null || true
+    wait "$SMTP_TEST_SERVER_PID" 2>/dev/null || true
+    SMTP_TEST_SERVER_PID=''
+  fi
+}

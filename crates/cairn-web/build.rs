@@ -2,7 +2,7 @@
 //!
 //! Reads the pinned npm packages from `web/node_modules` (installed by `npm ci --prefix web`,
 //! which `scripts/test` and `scripts/run` do), takes out the GDS Transport font (it is licensed
-//! for use on gov.uk only; Cairn uses Arial, see /work/shared/frontend.md §2, option 2), and
+//! for use on gov.uk only; Cairn uses Arial), and
 //! writes `$OUT_DIR/assets_generated.rs` with a static table that `src/assets.rs` includes.
 //!
 //! No build dependencies: the cache-busting hash is FNV-1a 64.

@@ -112,3 +112,31 @@ function formatTarget (target) {
   // A target is a selector list; frames and shadow roots nest as arrays.
   return target.map(t => Array.isArray(t) ? t.join(' >>> ') : t).join(' ')
 }
+
+/**
+ * Waits for an email to `address` at the SMTP test server (scripts/smtp-test-server.py writes a
+ * JSON summary of each message into CAIRN_TEST_SMTP_DIR) and returns the newest summary
+ * `{ subject, text_body, attachments: [{ filename, content_type }] … }` after `count - 1` others.
+ * Throws when the server is not running or nothing arrives in time.
+ */
+export async function emailTo (address, { count = 1, timeoutMs = 20_000 } = {}) {
+  const dir = process.env.CAIRN_TEST_SMTP_DIR
+  if (!dir) throw new Error('CAIRN_TEST_SMTP_DIR is not set: run the browser tests through scripts/test, which starts the SMTP test server')
+  const fs = await import('node:fs')
+  const path = await import('node:path')
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const files = fs.readdirSync(dir).filter(f => f.endsWith('.json'))
+    const found = []
+    for (const f of files) {
+      const summary = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))
+      if (String(summary.recipient).toLowerCase() === address.toLowerCase()) found.push({ file: f, ...summary })
+    }
+    if (found.length >= count) {
+      found.sort((a, b) => a.file.localeCompare(b.file))
+      return found[count - 1]
+    }
+    if (Date.now() > deadline) throw new Error(`no ${count === 1 ? 'email' : `email number ${count}`} to ${address} arrived within ${timeoutMs} ms (${dir})`)
+    await new Promise(resolve => setTimeout(resolve, 250))
+  }
+}

@@ -9,6 +9,7 @@
 //      CAIRN_LISTEN=127.0.0.1:<free port>
 //      CAIRN_DATABASE_URL=sqlite://<temp dir>/cairn.db     (or $CAIRN_TEST_DATABASE_URL)
 //      CAIRN_DEMO_PASSWORD=<the demo users' password>      (default demo-password-123)
+//      CAIRN_SMTP_HOST/PORT pointing at the SMTP test server when CAIRN_TEST_SMTP_PORT is set
 //    and its working directory in that temporary directory; then waits for GET /healthz = 200.
 //    CAIRN_BIN defaults to the newer of target/debug/cairn and target/release/cairn.
 //    If CAIRN_BASE_URL is set, no server is started and the tests run against that URL.
@@ -102,7 +103,12 @@ async function startServer () {
       ...process.env,
       CAIRN_LISTEN: `127.0.0.1:${port}`,
       CAIRN_DATABASE_URL: databaseUrl,
-      CAIRN_DEMO_PASSWORD: demoPassword
+      CAIRN_DEMO_PASSWORD: demoPassword,
+      // Receipts and feedback go to the SMTP test server scripts/test started, if any; the
+      // journeys read what arrived from its directory (see emailTo in lib.mjs).
+      ...(process.env.CAIRN_TEST_SMTP_PORT
+        ? { CAIRN_SMTP_HOST: '127.0.0.1', CAIRN_SMTP_PORT: process.env.CAIRN_TEST_SMTP_PORT, CAIRN_SMTP_TLS: 'none', CAIRN_JOBS_POLL_SECONDS: '1' }
+        : {})
     },
     stdio: ['ignore', out, out],
     detached: true // its own process group, so stopping it also stops anything it started

@@ -83,6 +83,13 @@ impl Actor {
             Action::CreatePerson | Action::EditPerson | Action::ManageRelationships => {
                 "people:write"
             }
+            Action::ViewFrontDoor => "contacts:read",
+            Action::RecordContact
+            | Action::ScreenContact
+            | Action::AuthoriseScreening
+            | Action::AssignReferral
+            | Action::RecordOutOfHoursAction
+            | Action::AcknowledgeHandover => "contacts:write",
             _ => return false,
         };
         self.scopes.iter().any(|s| s == needed)

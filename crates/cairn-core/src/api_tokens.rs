@@ -18,6 +18,14 @@ use crate::tx;
 pub const SCOPES: &[(&str, &str)] = &[
     ("people:read", "Search and read people's records"),
     ("people:write", "Create and change people's records"),
+    (
+        "contacts:read",
+        "Read contacts, the screening queue and referrals",
+    ),
+    (
+        "contacts:write",
+        "Record contacts, claim and screen them, and record decisions",
+    ),
 ];
 
 /// Tokens start with this so that a leaked one is easy to recognise in logs and scanners.

@@ -9,11 +9,17 @@ pub mod audit_trail;
 pub mod audit_view;
 pub mod auth;
 pub mod error;
+pub mod front_door;
+pub mod jobs;
+pub mod mailer;
 pub mod passwords;
 pub mod people;
 pub mod relationships;
 pub mod search;
 pub mod settings;
+#[cfg(feature = "testing")]
+pub mod testing_smtp;
+pub mod thresholds;
 pub mod tx;
 
 pub use actor::{Actor, Channel};

@@ -261,7 +261,9 @@ impl Settings {
             ("working_hours_end", &self.working_hours_end),
         ] {
             if chrono::NaiveTime::parse_from_str(value, "%H:%M").is_err() {
-                out.push(format!("{name} must be a time such as 09:00 (got {value:?})"));
+                out.push(format!(
+                    "{name} must be a time such as 09:00 (got {value:?})"
+                ));
             }
         }
         for day in &self.extra_closure_days {

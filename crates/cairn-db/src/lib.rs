@@ -8,13 +8,16 @@ pub mod audit;
 pub mod connection;
 pub mod error;
 pub mod events;
+pub mod front_door;
 pub mod introspect;
+pub mod jobs;
 pub mod organisation;
 pub mod people;
 pub mod schema;
 pub mod sequences;
 pub mod sessions;
 pub mod testing;
+pub mod thresholds;
 pub mod tokens;
 pub mod users;
 

@@ -181,3 +181,29 @@ pub fn record_successful_login(conn: &mut DbConn, id: &str) -> Result<usize, DbE
         ))
         .execute(conn)?)
 }
+
+/// Display names of these users, for lists that show who did what.
+pub fn display_names(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, DbError> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, String)> = users::table
+            .filter(users::id.eq_any(chunk))
+            .select((users::id, users::display_name))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Active users of one team, for choosing a worker.
+pub fn active_in_team(conn: &mut DbConn, team_id: &str) -> Result<Vec<UserRow>, DbError> {
+    Ok(users::table
+        .filter(users::team_id.eq(team_id))
+        .filter(users::active.eq(true))
+        .order(users::display_name.asc())
+        .select(UserRow::as_select())
+        .load(conn)?)
+}

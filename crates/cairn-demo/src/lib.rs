@@ -50,9 +50,11 @@
 
 mod bulk;
 mod families;
+mod front_door;
 mod names;
 mod org;
 mod rng;
+pub mod thresholds;
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -310,6 +312,14 @@ fn load(
             .first(c)?;
         let first_local = u64::try_from(first_local).unwrap_or(1).max(1);
         write_organisation(c, organisation, password_hash, as_at)?;
+        // The example threshold document (a superseded version 1 and the agreed version 2),
+        // recorded as agreed by the demo service manager.
+        let threshold_agreer = organisation
+            .users
+            .iter()
+            .find(|u| u.fixed_login && u.role == cairn_domain::roles::Role::ServiceManager)
+            .map(|u| u.id.as_str());
+        thresholds::write(c, opts.seed, as_at, threshold_agreer)?;
         progress(Progress {
             stage: "organisation",
             done: 1,
@@ -327,6 +337,8 @@ fn load(
         );
         let (counts, next_local) = write_people(c, generator, opts.children, progress)?;
         rebuild_indexes(c, &deferred, progress)?;
+        // A year of the front door, about the children just written (see front_door.rs).
+        front_door::write(c, opts.seed, as_at, organisation, opts.children)?;
 
         // Move the LA child id sequence past the ids used, so people added later continue it.
         let next = i64::try_from(next_local).map_err(|_| DemoError::Exhausted("LA child ids"))?;

@@ -18,4 +18,5 @@ pub mod person;
 pub mod policy;
 pub mod relationships;
 pub mod roles;
+pub mod thresholds;
 pub mod validation;

@@ -66,6 +66,41 @@ impl Layout {
                 current: section == "people",
             },
         ];
+        // Front-door work: everyone who may see contacts (not administrators).
+        if actor.may(Action::ViewFrontDoor) {
+            nav.push(NavItem {
+                href: "/queue",
+                label: "Screening queue",
+                current: section == "queue",
+            });
+            nav.push(NavItem {
+                href: "/referrals",
+                label: "Referrals",
+                current: section == "referrals",
+            });
+        }
+        if actor.may(Action::RecordContact) {
+            nav.push(NavItem {
+                href: "/contacts/new",
+                label: "Record a contact",
+                current: section == "contacts",
+            });
+        }
+        // The out-of-hours team writes the handover and the day team reads it.
+        if actor.may(Action::AcknowledgeHandover) || actor.may(Action::RecordOutOfHoursAction) {
+            nav.push(NavItem {
+                href: "/handover",
+                label: "Handover",
+                current: section == "handover",
+            });
+        }
+        if actor.may(Action::AcknowledgeHandover) {
+            nav.push(NavItem {
+                href: "/my-contacts",
+                label: "My contacts",
+                current: section == "my-contacts",
+            });
+        }
         if actor.may(Action::ManageUsers) {
             nav.push(NavItem {
                 href: "/admin/users",
@@ -85,6 +120,39 @@ impl Layout {
                 href: "/admin/api-tokens",
                 label: "API tokens",
                 current: section == "tokens",
+            });
+        }
+        if actor.may(Action::ManageThresholds) {
+            nav.push(NavItem {
+                href: "/admin/thresholds",
+                label: "Thresholds",
+                current: section == "thresholds",
+            });
+        }
+        if actor.may(Action::ViewJobs) {
+            nav.push(NavItem {
+                href: "/admin/jobs",
+                label: "Background jobs",
+                current: section == "jobs",
+            });
+        }
+        if actor.may(Action::ManageMessageTemplates) {
+            nav.push(NavItem {
+                href: "/admin/messages",
+                label: "Messages to referrers",
+                current: section == "messages",
+            });
+        }
+        if actor.may(Action::ViewFrontDoorPerformance) {
+            nav.push(NavItem {
+                href: "/performance/front-door",
+                label: "Performance",
+                current: section == "performance",
+            });
+            nav.push(NavItem {
+                href: "/reports/receipts",
+                label: "Late receipts",
+                current: section == "receipts_report",
             });
         }
         if actor.may(Action::ViewAuditLog) {
@@ -133,7 +201,11 @@ pub const DATE_FIELDS: &[&str] = &[
     "date_of_death",
     "address_from",
     "from",
+    "to",
     "started_on",
+    "agreed_on",
+    "received",
+    "occurred",
 ];
 
 impl Errors {

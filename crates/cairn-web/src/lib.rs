@@ -35,6 +35,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/sign-out", post(pages::sign_in::sign_out))
         .route("/signed-out", get(pages::sign_in::signed_out))
+        // The published threshold document: public, for partner agencies (no CurrentUser).
+        .route("/thresholds", get(pages::thresholds::show))
+        .route("/thresholds.pdf", get(pages::thresholds::pdf))
+        .route("/thresholds/versions/{id}", get(pages::thresholds::version))
+        .route(
+            "/thresholds/versions/{id}/pdf",
+            get(pages::thresholds::version_pdf),
+        )
         .route("/account", get(pages::account::show))
         .route(
             "/account/password",
@@ -51,6 +59,17 @@ pub fn router(state: AppState) -> Router {
             get(pages::people::edit_form).post(pages::people::update),
         )
         .route("/people/{id}/history", get(pages::people::history))
+        // The supervised screening queue, screening decisions and referrals.
+        .route("/queue", get(pages::screening::queue))
+        .route("/queue/{id}/claim", post(pages::screening::claim))
+        .route("/queue/{id}/release", post(pages::screening::release))
+        .route("/contacts/{id}/screen", get(pages::screening::screen))
+        .route("/contacts/{id}/decision", post(pages::screening::decide))
+        .route("/decisions/{id}", get(pages::screening::decision))
+        .route("/decisions/{id}/review", post(pages::screening::review))
+        .route("/referrals", get(pages::referrals::list))
+        .route("/referrals/{id}", get(pages::referrals::show))
+        .route("/referrals/{id}/assign", post(pages::referrals::assign))
         .route(
             "/people/{id}/entered-in-error",
             get(pages::people::error_form).post(pages::people::mark_error),
@@ -63,8 +82,44 @@ pub fn router(state: AppState) -> Router {
             "/people/{id}/relationships/new",
             get(pages::people::relationship_form).post(pages::people::add_relationship),
         )
+        // The front door: recording contacts, the contact's page, out-of-hours handover.
+        .route("/contacts/new", get(pages::contacts::choose_children))
+        .route(
+            "/contacts/new/details",
+            get(pages::contacts::details_form).post(pages::contacts::create),
+        )
+        .route("/contacts/{id}", get(pages::contacts::show))
+        .route(
+            "/contacts/{id}/children",
+            get(pages::contacts::add_child_form).post(pages::contacts::add_child),
+        )
+        .route(
+            "/contacts/{id}/messages/{message_id}/letter.pdf",
+            get(pages::contacts::letter),
+        )
+        .route(
+            "/contacts/{id}/out-of-hours",
+            post(pages::out_of_hours::record_action),
+        )
+        .route("/handover", get(pages::out_of_hours::handover))
+        .route(
+            "/handover/{id}/acknowledge",
+            post(pages::out_of_hours::acknowledge),
+        )
+        .route("/my-contacts", get(pages::out_of_hours::my_contacts))
+        .route(
+            "/my-contacts/{id}/read",
+            post(pages::out_of_hours::mark_read),
+        )
         .merge(admin::routes())
         .nest("/api/v1", api::routes())
+        .route("/performance/front-door", get(pages::performance::show))
+        .route("/performance/front-door/{file}", get(pages::performance::csv))
+        .route("/reports/receipts", get(pages::performance::receipts_report))
+        .route(
+            "/reports/receipts.csv",
+            get(pages::performance::receipts_report_csv),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .merge(assets::router())

@@ -14,6 +14,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
     pub sign_in_throttle: Arc<Throttle>,
+    /// Wakes the in-process job worker after a commit that queued a job (a no-op when the
+    /// worker runs as `cairn worker` elsewhere: it finds the job at its next poll).
+    pub jobs: cairn_core::jobs::JobNotifier,
 }
 
 impl AppState {
@@ -24,6 +27,7 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
             sign_in_throttle: Arc::new(Throttle::new(per_minute)),
+            jobs: cairn_core::jobs::JobNotifier::new(),
         }
     }
 

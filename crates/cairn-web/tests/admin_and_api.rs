@@ -1140,3 +1140,192 @@ both_backends!(
         });
     }
 );
+
+both_backends!(
+    the_jobs_page_lists_failures_without_payloads_and_retries_them,
+    |db: TestDb| {
+        use cairn_db::jobs as store;
+        let app = app(&db);
+        let admin = signed_in(&db, "admin.jobs", Role::Administrator);
+        let sw = signed_in(&db, "sw.jobs", Role::SocialWorker);
+        // One job failed for good, one waiting to retry, one done; payloads hold personal data.
+        let payload = json!({ "referrer": "Amelia Hughes", "email": "amelia@example.org" });
+        let (failed, retrying) = {
+            let mut c = db.conn();
+            let now = cairn_db::now();
+            let ids: Vec<_> = (0..3)
+                .map(|_| {
+                    c.write(|w| store::enqueue(w, "referrer_message.send", &payload, now, 3))
+                        .expect("enqueue")
+                })
+                .collect();
+            for _ in 0..3 {
+                store::claim_next(&mut c, "w", now, chrono::Duration::minutes(10))
+                    .expect("claim")
+                    .expect("a job");
+            }
+            c.write(|w| {
+                store::fail(w, &ids[0], "the mail server refused the message (SMTP 550)", now)?;
+                store::reschedule(w, &ids[1], "SMTP 421 (try again later)", now)?;
+                store::complete(w, &ids[2], now)
+            })
+            .expect("outcomes");
+            (ids[0].to_string(), ids[1].to_string())
+        };
+        runtime().block_on(async {
+            let refused = send(&app, get("/admin/jobs", &sw)).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+            let page = send(&app, get("/admin/jobs", &admin)).await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+            assert!(page.body.contains("<h1 class=\"govuk-heading-l\">Background jobs</h1>"));
+            assert!(page.body.contains("href=\"/admin/jobs\""), "linked from the navigation");
+            assert!(page.body.contains("referrer_message.send"));
+            assert!(page.body.contains("the mail server refused the message (SMTP 550)"));
+            assert!(page.body.contains("SMTP 421 (try again later)"));
+            assert!(page.body.contains("1 of 3"));
+            assert!(!page.body.contains("Amelia") && !page.body.contains("amelia@"));
+            assert!(page.body.contains(&format!("action=\"/admin/jobs/{failed}/retry\"")));
+            assert!(!page.body.contains(&format!("/admin/jobs/{retrying}/retry")));
+            assert!(page.body.contains(&format!("name=\"csrf_token\" value=\"{}\"", admin.csrf)));
+
+            // Without the CSRF token nothing happens.
+            let forged = Request::post(format!("/admin/jobs/{failed}/retry"))
+                .header(header::COOKIE, &admin.cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::empty())
+                .expect("request");
+            assert_eq!(send(&app, forged).await.status, StatusCode::FORBIDDEN);
+            let denied = send(&app, post_form(&format!("/admin/jobs/{failed}/retry"), &sw, &[])).await;
+            assert_eq!(denied.status, StatusCode::FORBIDDEN);
+
+            let retried =
+                send(&app, post_form(&format!("/admin/jobs/{failed}/retry"), &admin, &[])).await;
+            assert_eq!(retried.status, StatusCode::SEE_OTHER);
+            assert_eq!(
+                retried.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()),
+                Some("/admin/jobs?retried=1")
+            );
+            let after = send(&app, get("/admin/jobs?retried=1", &admin)).await;
+            assert!(after.body.contains("queued to run again"));
+            assert!(!after.body.contains(&format!("/admin/jobs/{failed}/retry")));
+            let again =
+                send(&app, post_form(&format!("/admin/jobs/{failed}/retry"), &admin, &[])).await;
+            assert_eq!(again.status, StatusCode::NOT_FOUND);
+            let bad_id = send(&app, post_form("/admin/jobs/not-an-id/retry", &admin, &[])).await;
+            assert_eq!(bad_id.status, StatusCode::NOT_FOUND);
+        });
+        let mut c = db.conn();
+        let job = store::get(&mut c, &failed.parse().expect("an id"))
+            .expect("read")
+            .expect("the job");
+        assert_eq!((job.status.as_str(), job.attempts), ("queued", 0));
+        let audit = audit_rows(&db, "job.retry");
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].actor_user_id.as_deref(), Some(admin.user_id.as_str()));
+    }
+);
+
+/// A child recorded through the API with a people:write token; returns its id.
+async fn api_child(app: &Router, token: &str, given: &str) -> String {
+    let mut body = amelia();
+    body["given_names"] = json!(given);
+    body["nhs_number"] = Value::Null;
+    body["confirm_new"] = json!(true);
+    let created = send(app, api(Method::POST, "/people", Some(token), Some(&body.to_string()))).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    created.json()["id"].as_str().expect("id").to_string()
+}
+
+fn school_contact_body(children: &[String]) -> Value {
+    json!({
+        "channel": "phone",
+        "referrer": {
+            "kind": "professional",
+            "name": "Ms Priya Shah",
+            "organisation": "Demton Primary School",
+            "agency": "school",
+            "email": "dsl@demton-primary.example.org"
+        },
+        "children": children,
+        "concern": "Bruise on her cheek; said her dad hit her.",
+        "categories": ["physical_abuse"],
+        "consent": "not_sought",
+        "consent_reason": "Would put the child at greater risk."
+    })
+}
+
+both_backends!(contacts_over_the_api_are_scoped_recorded_and_claimed_once, |db: TestDb| {
+    runtime().block_on(async {
+        let app = app(&db);
+        let admin = admin_actor(&db, "admin");
+        let office = {
+            let mut c = db.conn();
+            accounts::create_office(&mut c, &Actor::command_line(), "Demton").expect("office")
+        };
+        let first = account(&db, "first", Role::FrontDoorPractitioner);
+        let second = account(&db, "second", Role::FrontDoorPractitioner);
+        let all = ["people:read", "people:write", "contacts:read", "contacts:write"];
+        let t1 = token(&db, &admin, &first, &all);
+        let t2 = token(&db, &admin, &second, &all);
+        let read_only = token(&db, &admin, &first, &["people:read", "contacts:read"]);
+
+        let child = api_child(&app, &t1, "Amelia").await;
+        let mut body = school_contact_body(std::slice::from_ref(&child));
+        body["office_id"] = json!(office);
+
+        // A token without contacts:write may not record, and the refusal is audited.
+        let refused = send(&app, api(Method::POST, "/contacts", Some(&read_only), Some(&body.to_string()))).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+        assert!(!audit_rows(&db, "access.denied").is_empty());
+
+        // Bad input: every problem named, nothing written.
+        let bad = json!({ "channel": "carrier pigeon", "referrer": { "kind": "professional" }, "concern": "", "categories": [], "consent": "given", "received_at": "yesterday" });
+        let answer = send(&app, api(Method::POST, "/contacts", Some(&t1), Some(&bad.to_string()))).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
+        assert_eq!(answer.json()["fields"][0]["field"], "received_at");
+        let bad = json!({ "channel": "carrier pigeon", "referrer": { "kind": "professional" }, "concern": "", "categories": [], "consent": "given" });
+        let answer = send(&app, api(Method::POST, "/contacts", Some(&t1), Some(&bad.to_string()))).await;
+        let fields: Vec<String> = answer.json()["fields"].as_array().expect("fields").iter().map(|f| f["field"].as_str().unwrap_or_default().to_string()).collect();
+        for f in ["channel", "referrer_name", "referrer_organisation", "concern", "categories"] {
+            assert!(fields.contains(&f.to_string()), "{f} missing from {fields:?}");
+        }
+        let unknown = send(&app, api(Method::POST, "/contacts", Some(&t1), Some("{\"channel\":\"phone\",\"colour\":\"red\"}"))).await;
+        assert_eq!(unknown.status, StatusCode::BAD_REQUEST, "unknown fields are refused: {}", unknown.body);
+
+        let created = send(&app, api(Method::POST, "/contacts", Some(&t1), Some(&body.to_string()))).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        let id = created.json()["id"].as_str().expect("id").to_string();
+        assert!(created.json()["reference"].as_str().unwrap_or_default().starts_with("CT-"));
+        assert_eq!(created.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()), Some(format!("/api/v1/contacts/{id}").as_str()));
+
+        let shown = send(&app, api(Method::GET, &format!("/contacts/{id}"), Some(&read_only), None)).await;
+        assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+        let shown = shown.json();
+        assert_eq!(shown["children"][0]["person"]["id"], json!(child));
+        assert_eq!(shown["messages"][0]["kind"], "receipt");
+        assert_eq!(shown["contact"]["referral_source"], "2A");
+
+        let queue = send(&app, api(Method::GET, "/contacts/queue", Some(&read_only), None)).await.json();
+        assert_eq!(queue["total"], 1);
+        assert_eq!(queue["rows"][0]["contact_id"], json!(id));
+
+        let claimed = send(&app, api(Method::POST, &format!("/contacts/{id}/claim"), Some(&t1), None)).await;
+        assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.body);
+        let lost = send(&app, api(Method::POST, &format!("/contacts/{id}/claim"), Some(&t2), None)).await;
+        assert_eq!(lost.status, StatusCode::CONFLICT, "{}", lost.body);
+        assert!(lost.json()["message"].as_str().unwrap_or_default().contains("Test first has already claimed"));
+
+        let undecidable = send(&app, api(Method::POST, &format!("/contacts/{id}/decisions"), Some(&t1), Some("{\"rationale\":\"\"}"))).await;
+        assert_eq!(undecidable.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", undecidable.body);
+
+        let history = send(&app, api(Method::GET, &format!("/contacts/{id}/screening"), Some(&t1), None)).await;
+        assert_eq!(history.status, StatusCode::OK, "{}", history.body);
+        assert_eq!(history.json()["held_by_me"], true);
+
+        let missing = send(&app, api(Method::GET, "/contacts/not-a-uuid", Some(&t1), None)).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        let doc = send(&app, api(Method::GET, "/openapi.json", None, None)).await.json();
+        assert!(doc["paths"]["/contacts/{id}/decisions"]["post"].is_object());
+    });
+});

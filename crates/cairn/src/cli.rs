@@ -35,6 +35,9 @@ pub enum Command {
         #[arg(long, env = "CAIRN_LISTEN")]
         listen: Option<String>,
     },
+    /// Run background jobs (emails, letters) until interrupted; for when several app servers
+    /// run with jobs_in_process = false.
+    Worker,
     /// Apply pending database migrations.
     Migrate,
     /// Generate the synthetic demo authority into an empty database.
@@ -166,6 +169,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             crate::serve::serve(settings, demo)
         }
+        Command::Worker => crate::serve::worker(settings),
         Command::Migrate => {
             ensure_sqlite_dir(&settings.database_url)?;
             let mut conn = DbConn::open(&settings.database_url)?;

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, Result, bail};
 use cairn_core::Settings;
+use cairn_core::jobs::{self, JobNotifier, WorkerHandle};
 use cairn_db::{PoolSettings, connect_pool};
 use cairn_web::{AppState, router};
 
@@ -47,11 +48,18 @@ pub fn serve(settings: Settings, demo: bool) -> Result<()> {
         },
     )?;
     let state = AppState::new(pool, settings);
+    // Embedded mode: the job worker runs here, woken by `state.jobs` after commits that queue
+    // a job. Turned off (jobs_in_process = false) when `cairn worker` runs separately.
+    let worker = if state.settings.jobs_in_process {
+        Some(start_worker(state.pool.clone(), &state.settings, state.jobs.clone())?)
+    } else {
+        None
+    };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("listening on {addr}"))?;
@@ -63,7 +71,71 @@ pub fn serve(settings: Settings, demo: bool) -> Result<()> {
             .context("serving")?;
         tracing::info!("stopped");
         Ok(())
-    })
+    });
+    // Let the job in hand finish so it is not left "running" until it goes stale.
+    if let Some(worker) = worker {
+        worker.stop();
+    }
+    served
+}
+
+fn start_worker(
+    pool: cairn_db::DbPool,
+    settings: &Settings,
+    notifier: JobNotifier,
+) -> Result<WorkerHandle> {
+    let registry = jobs::default_registry(settings);
+    if settings.smtp_host.trim().is_empty() {
+        tracing::info!("smtp_host is empty: email is off");
+    }
+    jobs::spawn_worker(pool, registry, settings, notifier).context("starting the job worker")
+}
+
+/// `cairn worker`: runs queued jobs (emails, letters) until Ctrl+C or SIGTERM. For deployments
+/// with several app servers, which then set `jobs_in_process = false`.
+pub fn worker(settings: Settings) -> Result<()> {
+    init_logging(&settings.log_format);
+    let problems = settings.problems();
+    if !problems.is_empty() {
+        bail!("the settings have problems:\n  {}", problems.join("\n  "));
+    }
+    crate::cli::ensure_sqlite_dir(&settings.database_url)?;
+    {
+        // The worker does not migrate: with several processes, one deliberate `cairn migrate`
+        // (or `cairn serve`) is the safe way.
+        let mut conn = cairn_db::DbConn::open(&settings.database_url).with_context(|| {
+            format!(
+                "opening the database {}",
+                cairn_db::connection::redact_url(&settings.database_url)
+            )
+        })?;
+        let pending = conn.pending_migrations().context("reading migrations")?;
+        if !pending.is_empty() {
+            bail!(
+                "the database has {} migration(s) pending: run `cairn migrate` first",
+                pending.len()
+            );
+        }
+    }
+    let pool = connect_pool(
+        &settings.database_url,
+        &PoolSettings {
+            max_size: 2,
+            ..PoolSettings::default()
+        },
+    )?;
+    let handle = start_worker(pool, &settings, JobNotifier::new())?;
+    println!(
+        "Cairn job worker {} is running (press Ctrl+C to stop)",
+        handle.name
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(shutdown_signal());
+    println!("Stopping after the job in hand…");
+    handle.stop();
+    Ok(())
 }
 
 fn print_demo_logins() {

@@ -4,7 +4,10 @@
 //! service, which checks the same permission again inside its own transaction.
 
 pub mod audit;
+pub mod jobs;
+pub mod messages;
 pub mod teams;
+pub mod thresholds;
 pub mod tokens;
 pub mod users;
 
@@ -40,6 +43,26 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/api-tokens", get(tokens::list).post(tokens::create))
         .route("/admin/api-tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/audit", get(audit::show))
+        .route("/admin/jobs", get(jobs::list))
+        .route("/admin/messages", get(messages::list))
+        .route("/admin/messages/undelivered", get(messages::undelivered))
+        .route(
+            "/admin/messages/{key}",
+            get(messages::edit_form).post(messages::update),
+        )
+        .route("/admin/jobs/{id}/retry", post(jobs::retry))
+        .route("/admin/thresholds", get(thresholds::list))
+        .route("/admin/thresholds/new", post(thresholds::new_draft))
+        .route("/admin/thresholds/{id}", get(thresholds::show))
+        .route("/admin/thresholds/{id}/copy", post(thresholds::copy))
+        .route(
+            "/admin/thresholds/{id}/edit",
+            get(thresholds::edit_form).post(thresholds::update),
+        )
+        .route(
+            "/admin/thresholds/{id}/agree",
+            get(thresholds::agree_form).post(thresholds::agree),
+        )
 }
 
 /// The route gate: refuses (and audits the refusal) unless the actor may do `action`.

@@ -2,7 +2,9 @@
 //! (`{error, message, fields, request_id}`, see [`crate::error::ApiError`]).
 
 pub mod auth;
+pub mod front_door;
 pub mod openapi;
+pub mod openapi_front_door;
 pub mod people;
 
 use axum::Router;
@@ -23,6 +25,14 @@ pub fn routes() -> Router<AppState> {
         .route("/people/search", get(people::search))
         .route("/people", post(people::create))
         .route("/people/{id}", get(people::show).put(people::update))
+        .route("/contacts", post(front_door::create))
+        .route("/contacts/queue", get(front_door::queue_page))
+        .route("/contacts/{id}", get(front_door::show))
+        .route("/contacts/{id}/screening", get(front_door::screening_context))
+        .route("/contacts/{id}/claim", post(front_door::claim))
+        .route("/contacts/{id}/release", post(front_door::release))
+        .route("/contacts/{id}/decisions", post(front_door::decide))
+        .route("/decisions/{id}/review", post(front_door::review))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -26,10 +26,11 @@ pub fn spec() -> Value {
         "info": {
             "title": "Cairn API",
             "version": "1",
-            "description": "Search, read, record and correct people in Cairn, children's social care case management. \
+            "description": "Search, read, record and correct people, and record and screen contacts at the front door, in Cairn, children's social care case management. \
                 Every call acts as the member of staff the API token belongs to, is checked against their role and the \
                 token's scopes, and is recorded in the audit log (reads included). Tokens are created by an administrator \
-                at /admin/api-tokens. Scope `people:read` allows search and read; `people:write` allows create and update. \
+                at /admin/api-tokens. Scope `people:read` allows search and read; `people:write` allows create and update; `contacts:read` reads contacts and the screening queue; \
+                `contacts:write` records contacts, claims them and records and reviews decisions. \
                 Creating a person without `confirm_new: true` first searches for possible duplicates, which also needs \
                 `people:read`. Every response carries an `x-request-id` header; errors repeat it as `request_id`."
         },
@@ -147,6 +148,7 @@ fn paths() -> Value {
                     }
                 }
             }));
+    super::openapi_front_door::add_paths(&mut paths);
     Value::Object(paths)
 }
 
@@ -163,6 +165,7 @@ fn schemas() -> Value {
     s.insert("PersonInput".into(), schema_person_input());
     s.insert("Created".into(), schema_created());
     s.insert("Saved".into(), schema_saved());
+    super::openapi_front_door::add_schemas(&mut s);
     Value::Object(s)
 }
 
@@ -410,7 +413,20 @@ mod tests {
                 "{r} is missing"
             );
         }
-        for path in ["/people/search", "/people", "/people/{id}", "/openapi.json"] {
+        for path in [
+            "/people/search",
+            "/people",
+            "/people/{id}",
+            "/openapi.json",
+            "/contacts",
+            "/contacts/queue",
+            "/contacts/{id}",
+            "/contacts/{id}/screening",
+            "/contacts/{id}/claim",
+            "/contacts/{id}/release",
+            "/contacts/{id}/decisions",
+            "/decisions/{id}/review",
+        ] {
             assert!(doc["paths"].get(path).is_some(), "{path}");
         }
     }

@@ -1,7 +1,13 @@
 //! HTML pages, one module per feature.
 
 pub mod account;
+pub mod contacts;
 pub mod home;
+pub mod out_of_hours;
 pub mod people;
+pub mod performance;
+pub mod referrals;
+pub mod screening;
 pub mod search;
 pub mod sign_in;
+pub mod thresholds;

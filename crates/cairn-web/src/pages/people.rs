@@ -1,7 +1,7 @@
 //! A person's record: create (through the duplicate check), view, change, history, addresses,
 //! relationships, and marking a mistaken record as entered in error.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cairn_core::addresses::{self, AddressDraft};
@@ -137,6 +137,9 @@ pub struct PersonFormPage {
     pub disabilities: Vec<(String, String)>,
     pub kinds: Vec<(String, String)>,
     pub yes_no: Vec<(String, String)>,
+    /// Where to go once the person is recorded (recording a contact), already checked by
+    /// [`crate::pages::contacts::safe_return_to`]; empty for the person's own page.
+    pub return_to: String,
 }
 
 impl PersonFormPage {
@@ -170,13 +173,20 @@ impl PersonFormPage {
                 ("adult".into(), "Adult".into()),
             ],
             yes_no: yes_no(),
+            return_to: String::new(),
         }
     }
+}
+
+/// A `return_to` from a query string or form, if it is one we honour.
+fn return_to(f: &FormData) -> String {
+    crate::pages::contacts::safe_return_to(f.get("return_to")).unwrap_or_default()
 }
 
 pub async fn new_form(
     State(state): State<AppState>,
     user: CurrentUser,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let actor = user.actor.clone();
     state
@@ -186,7 +196,7 @@ pub async fn new_form(
         kind: "child".into(),
         ..Default::default()
     };
-    let page = PersonFormPage::new(
+    let mut page = PersonFormPage::new(
         &user,
         "Record a new person",
         "/people/new".into(),
@@ -194,6 +204,7 @@ pub async fn new_form(
         Errors::default(),
         true,
     );
+    page.return_to = return_to(&FormData::parse(q.unwrap_or_default().as_bytes()));
     Ok(render_with(StatusCode::OK, &page))
 }
 
@@ -205,6 +216,18 @@ pub struct DuplicatesPage {
     pub fields: Vec<(String, String)>,
     pub csrf_token: String,
     pub error: bool,
+    pub return_to: String,
+}
+
+impl DuplicatesPage {
+    /// Choosing an existing record goes back to the contact being recorded, if there is one.
+    pub fn hit_href(&self, id: &str) -> String {
+        if self.return_to.is_empty() {
+            format!("/people/{id}")
+        } else {
+            crate::pages::contacts::return_with_child(&self.return_to, id)
+        }
+    }
 }
 
 pub async fn create(
@@ -212,10 +235,11 @@ pub async fn create(
     form: VerifiedForm,
 ) -> Result<Response, AppError> {
     let v = PersonFormValues::from_form(&form.data);
+    let return_to = return_to(&form.data);
     let (kind, details, address) = match v.validate(true) {
         Ok(ok) => ok,
         Err(errors) => {
-            let page = PersonFormPage::new(
+            let mut page = PersonFormPage::new(
                 &form.user,
                 "Record a new person",
                 "/people/new".into(),
@@ -223,6 +247,7 @@ pub async fn create(
                 Errors::from_fields(&errors),
                 true,
             );
+            page.return_to = return_to;
             return Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
@@ -244,6 +269,10 @@ pub async fn create(
         )
         .await?;
     match outcome {
+        Ok(id) if !return_to.is_empty() => Ok(Redirect::to(
+            &crate::pages::contacts::return_with_child(&return_to, &id.to_string()),
+        )
+        .into_response()),
         Ok(id) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
         Err(hits) => {
             let mut fields: Vec<(String, String)> = form
@@ -265,6 +294,7 @@ pub async fn create(
                 fields,
                 csrf_token: form.user.csrf_token.clone(),
                 error: asked_to_confirm,
+                return_to,
             };
             Ok(render_with(StatusCode::OK, &page))
         }

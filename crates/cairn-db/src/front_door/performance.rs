@@ -1,0 +1,432 @@
+//! Counting queries for the front-door performance page and the late receipts and feedback
+//! report.
+//!
+//! Every figure is counted by the database (`GROUP BY`, `COUNT`, `SUM` over `CASE`), so a year
+//! of a large county (30,000 contacts) comes back as a few dozen rows rather than 30,000. Each
+//! query is written once and compiled for both backends with [`crate::each_backend!`], which
+//! also gives `CASE` fragments their backend's bind placeholders.
+//!
+//! One measure cannot be finished in SQL: whether a contact was decided within one working
+//! day needs the working-day calendar (bank holidays, the council's closure days, office hours
+//! in UK local time), which the two databases cannot share. For that, [`decision_times`]
+//! returns the two instants per decided contact and the service applies the calendar.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::{count_star, max, sql};
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use crate::DbConn;
+use crate::error::DbError;
+use crate::schema::{
+    contact_children, contact_referrers, contacts, offices, referrals, referrer_messages,
+    screening_decisions, threshold_levels,
+};
+
+// Outcomes are grouped with the level or office they belong to. Only these pairs are
+// declared, one call each, so nothing here can clash with declarations made elsewhere.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    threshold_levels::position,
+    screening_decisions::outcome
+);
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    threshold_levels::name,
+    screening_decisions::outcome
+);
+diesel::allow_columns_to_appear_in_same_group_by_clause!(offices::id, screening_decisions::outcome);
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    offices::name,
+    screening_decisions::outcome
+);
+
+/// Which contacts a figure counts: received in `[from, to)` (UTC), at one office or all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    pub from: NaiveDateTime,
+    pub to: NaiveDateTime,
+    pub office_id: Option<String>,
+}
+
+/// Referrals counted by their referral date, `from..=to`, at one originating office or all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DateScope {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub office_id: Option<String>,
+}
+
+/// Contacts in the scope's period and office. The office filter is a bound flag ("all
+/// offices" or this one) rather than a boxed query, because Diesel cannot group a boxed query.
+macro_rules! contacts_in {
+    ($source:expr, $scope:expr) => {
+        $source
+            .filter(contacts::received_at.ge($scope.from))
+            .filter(contacts::received_at.lt($scope.to))
+            .filter(
+                $scope
+                    .office_id
+                    .is_none()
+                    .into_sql::<diesel::sql_types::Bool>()
+                    .or(contacts::office_id.eq($scope.office_id.clone().unwrap_or_default())),
+            )
+    };
+}
+
+/// A referrer a receipt can be sent to: not anonymous, and named.
+macro_rules! identifiable {
+    () => {
+        contact_referrers::kind
+            .ne("anonymous")
+            .and(contact_referrers::name.is_not_null())
+    };
+}
+
+/// Contacts received, by CIN referral source code.
+pub fn contacts_by_source(conn: &mut DbConn, s: &Scope) -> Result<Vec<(String, i64)>, DbError> {
+    Ok(crate::each_backend!(conn, c => contacts_in!(contacts::table, s)
+        .group_by(contacts::referral_source)
+        .select((contacts::referral_source, count_star()))
+        .load::<(String, i64)>(c))?)
+}
+
+/// Contacts received, by channel code.
+pub fn contacts_by_channel(conn: &mut DbConn, s: &Scope) -> Result<Vec<(String, i64)>, DbError> {
+    Ok(crate::each_backend!(conn, c => contacts_in!(contacts::table, s)
+        .group_by(contacts::channel)
+        .select((contacts::channel, count_star()))
+        .load::<(String, i64)>(c))?)
+}
+
+/// Contacts received out of hours, and all contacts received.
+pub fn out_of_hours_share(conn: &mut DbConn, s: &Scope) -> Result<(i64, i64), DbError> {
+    let rows: Vec<(bool, i64)> = crate::each_backend!(conn, c => contacts_in!(contacts::table, s)
+        .group_by(contacts::out_of_hours)
+        .select((contacts::out_of_hours, count_star()))
+        .load::<(bool, i64)>(c))?;
+    let ooh = rows.iter().filter(|(o, _)| *o).map(|(_, n)| n).sum();
+    let all = rows.iter().map(|(_, n)| n).sum();
+    Ok((ooh, all))
+}
+
+/// Final decisions on contacts in scope, by threshold level (position, name) and outcome.
+/// A decision covering two siblings counts once: this is about how screeners decide.
+pub fn outcomes_by_level(
+    conn: &mut DbConn,
+    s: &Scope,
+) -> Result<Vec<(i32, String, String, i64)>, DbError> {
+    Ok(crate::each_backend!(conn, c => contacts_in!(
+            screening_decisions::table.inner_join(contacts::table).inner_join(threshold_levels::table),
+            s
+        )
+        .filter(screening_decisions::status.eq("final"))
+        .group_by((threshold_levels::position, threshold_levels::name, screening_decisions::outcome))
+        .select((threshold_levels::position, threshold_levels::name, screening_decisions::outcome, count_star()))
+        .load::<(i32, String, String, i64)>(c))?)
+}
+
+/// Final decisions on contacts in scope, by receiving office (id, name) and outcome.
+pub fn outcomes_by_office(
+    conn: &mut DbConn,
+    s: &Scope,
+) -> Result<Vec<(String, String, String, i64)>, DbError> {
+    Ok(crate::each_backend!(conn, c => contacts_in!(
+            screening_decisions::table.inner_join(contacts::table.inner_join(offices::table)),
+            s
+        )
+        .filter(screening_decisions::status.eq("final"))
+        .group_by((offices::id, offices::name, screening_decisions::outcome))
+        .select((offices::id, offices::name, screening_decisions::outcome, count_star()))
+        .load::<(String, String, String, i64)>(c))?)
+}
+
+/// Final decisions on contacts in scope, by the screener who made them (user id) and outcome.
+/// The screener is `decided_by`, not the manager who authorised the decision.
+pub fn outcomes_by_screener(
+    conn: &mut DbConn,
+    s: &Scope,
+) -> Result<Vec<(String, String, i64)>, DbError> {
+    Ok(crate::each_backend!(conn, c => contacts_in!(
+            screening_decisions::table.inner_join(contacts::table),
+            s
+        )
+        .filter(screening_decisions::status.eq("final"))
+        .group_by((screening_decisions::decided_by, screening_decisions::outcome))
+        .select((screening_decisions::decided_by, screening_decisions::outcome, count_star()))
+        .load::<(String, String, i64)>(c))?)
+}
+
+/// For each decided contact in scope: when it was received and when its last decision became
+/// final (a manager's authorisation where one was needed).
+pub fn decision_times(
+    conn: &mut DbConn,
+    s: &Scope,
+) -> Result<Vec<(NaiveDateTime, Option<NaiveDateTime>)>, DbError> {
+    Ok(crate::each_backend!(conn, c => contacts_in!(
+            contacts::table.inner_join(screening_decisions::table),
+            s
+        )
+        .filter(contacts::status.eq("decided"))
+        .filter(screening_decisions::status.eq("final"))
+        .group_by((contacts::id, contacts::received_at))
+        .select((contacts::received_at, max(screening_decisions::finalised_at)))
+        .load::<(NaiveDateTime, Option<NaiveDateTime>)>(c))?)
+}
+
+/// When each contact in scope still waiting for screening or a manager was received.
+pub fn undecided_received(conn: &mut DbConn, s: &Scope) -> Result<Vec<NaiveDateTime>, DbError> {
+    Ok(crate::each_backend!(conn, c => contacts_in!(contacts::table, s)
+        .filter(contacts::status.eq_any(["screening", "awaiting_authorisation"]))
+        .select(contacts::received_at)
+        .load::<NaiveDateTime>(c))?)
+}
+
+/// Written receipts for contacts in scope with an identifiable referrer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReceiptCounts {
+    /// Contacts with an identifiable referrer.
+    pub contacts: i64,
+    /// Sent (or, for a letter to post, produced) by its due time.
+    pub on_time: i64,
+    /// Sent or produced after its due time.
+    pub late: i64,
+    /// Still queued, retrying or failed, and past its due time.
+    pub unsent_overdue: i64,
+    /// Still queued or retrying, not yet due.
+    pub unsent_not_due: i64,
+    /// No receipt was ever written.
+    pub missing: i64,
+}
+
+/// When a message counts as sent: `sent_at` for email; for a letter to post (no email
+/// address), the moment the letter was produced.
+const SENT_AT: &str = "(CASE WHEN referrer_messages.status = 'letter_only' \
+     THEN referrer_messages.created_at ELSE referrer_messages.sent_at END)";
+
+/// Receipt timeliness for contacts in scope, counted in one statement. A contact with more
+/// than one receipt row (a resend) counts each row; the services write one.
+pub fn receipt_counts(
+    conn: &mut DbConn,
+    s: &Scope,
+    now: NaiveDateTime,
+) -> Result<ReceiptCounts, DbError> {
+    let sum = |cond: String| format!("COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)");
+    let on_time = sum(format!("{SENT_AT} IS NOT NULL AND {SENT_AT} <= referrer_messages.due_at"));
+    let late = sum(format!("{SENT_AT} IS NOT NULL AND {SENT_AT} > referrer_messages.due_at"));
+    let missing = sum("referrer_messages.id IS NULL".into());
+    let unsent = format!("referrer_messages.id IS NOT NULL AND {SENT_AT} IS NULL");
+    let row: (i64, i64, i64, i64, i64, i64) = crate::each_backend!(conn, c => contacts_in!(
+            contacts::table.inner_join(contact_referrers::table).left_join(
+                referrer_messages::table.on(referrer_messages::contact_id
+                    .eq(contacts::id)
+                    .and(referrer_messages::kind.eq("receipt"))),
+            ),
+            s
+        )
+        .filter(identifiable!())
+        .select((
+            count_star(),
+            sql::<BigInt>(&on_time),
+            sql::<BigInt>(&late),
+            sql::<BigInt>(&format!("COALESCE(SUM(CASE WHEN {unsent} AND referrer_messages.due_at < "))
+                .bind::<diesel::sql_types::Timestamp, _>(now)
+                .sql(" THEN 1 ELSE 0 END), 0)"),
+            sql::<BigInt>(&format!("COALESCE(SUM(CASE WHEN {unsent} AND referrer_messages.due_at >= "))
+                .bind::<diesel::sql_types::Timestamp, _>(now)
+                .sql(" THEN 1 ELSE 0 END), 0)"),
+            sql::<BigInt>(&missing),
+        ))
+        .first::<(i64, i64, i64, i64, i64, i64)>(c))?;
+    Ok(ReceiptCounts {
+        contacts: row.0,
+        on_time: row.1,
+        late: row.2,
+        unsent_overdue: row.3,
+        unsent_not_due: row.4,
+        missing: row.5,
+    })
+}
+
+/// When each contact in scope with an identifiable referrer but no receipt was received: the
+/// service works out from the calendar which are past due.
+pub fn receipts_missing_received(
+    conn: &mut DbConn,
+    s: &Scope,
+) -> Result<Vec<NaiveDateTime>, DbError> {
+    Ok(crate::each_backend!(conn, c => contacts_in!(
+            contacts::table.inner_join(contact_referrers::table).left_join(
+                referrer_messages::table.on(referrer_messages::contact_id
+                    .eq(contacts::id)
+                    .and(referrer_messages::kind.eq("receipt"))),
+            ),
+            s
+        )
+        .filter(identifiable!())
+        .filter(referrer_messages::id.nullable().is_null())
+        .select(contacts::received_at)
+        .load::<NaiveDateTime>(c))?)
+}
+
+/// The children named on contacts in scope (Annex A counts one row per child per contact).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChildCounts {
+    pub children: i64,
+    /// A referral to children's social care was opened for the child from this contact.
+    pub referred: i64,
+    /// The child has an open case: the contact went to the allocated worker, not screening.
+    pub open_case: i64,
+    /// A final decision other than a referral.
+    pub other_outcome: i64,
+}
+
+pub fn child_outcomes(conn: &mut DbConn, s: &Scope) -> Result<ChildCounts, DbError> {
+    let sum = |cond: &str| format!("COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)");
+    let referred = sum("contact_children.referral_id IS NOT NULL");
+    let open_case = sum(
+        "contact_children.referral_id IS NULL AND contact_children.routed_to = 'allocated_worker'",
+    );
+    let other = sum(
+        "contact_children.referral_id IS NULL AND contact_children.routed_to = 'screening' \
+         AND screening_decisions.status = 'final'",
+    );
+    let row: (i64, i64, i64, i64) = crate::each_backend!(conn, c => contacts_in!(
+            contact_children::table.inner_join(contacts::table).left_join(
+                screening_decisions::table
+                    .on(screening_decisions::id.nullable().eq(contact_children::decision_id)),
+            ),
+            s
+        )
+        .select((count_star(), sql::<BigInt>(&referred), sql::<BigInt>(&open_case), sql::<BigInt>(&other)))
+        .first::<(i64, i64, i64, i64)>(c))?;
+    Ok(ChildCounts {
+        children: row.0,
+        referred: row.1,
+        open_case: row.2,
+        other_outcome: row.3,
+    })
+}
+
+/// Referrals in scope by originating office: (office id, referrals, re-referrals, closed
+/// RC8, closed RC7). A referral not made from a contact has no originating office and is
+/// listed with `None`.
+pub fn referrals_by_office(
+    conn: &mut DbConn,
+    s: &DateScope,
+) -> Result<Vec<(Option<String>, i64, i64, i64, i64)>, DbError> {
+    let sum = |cond: &str| format!("COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)");
+    // `re_referral` is a BOOLEAN on both databases; comparing with TRUE reads the same on each
+    // (SQLite stores 1, and TRUE is 1 there).
+    let re = sum("referrals.re_referral = TRUE");
+    let rc8 = sum("referrals.closure_reason = 'RC8'");
+    let rc7 = sum("referrals.closure_reason = 'RC7'");
+    Ok(crate::each_backend!(conn, c => referrals::table
+        .left_join(contacts::table)
+        .filter(referrals::referral_date.ge(s.from))
+        .filter(referrals::referral_date.le(s.to))
+        .filter(
+            s.office_id
+                .is_none()
+                .into_sql::<diesel::sql_types::Bool>()
+                .or(contacts::office_id.nullable().eq(s.office_id.clone())),
+        )
+        .group_by(contacts::office_id)
+        .select((
+            // The grouped column, nullable through the left join; Diesel will not select
+            // `office_id.nullable()` against a plain `GROUP BY office_id`, so it is named here.
+            sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>("contacts.office_id"),
+            count_star(),
+            sql::<BigInt>(&re),
+            sql::<BigInt>(&rc8),
+            sql::<BigInt>(&rc7),
+        ))
+        .load::<(Option<String>, i64, i64, i64, i64)>(c))?)
+}
+
+/// Which messages the report looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKindFilter {
+    Receipt,
+    Feedback,
+}
+
+/// One contact whose receipt or feedback is missing, late or unsent past due. For a missing
+/// message the `message_*` fields are empty and `decided_at` says when feedback became due
+/// from (feedback only).
+#[derive(Clone, Debug, PartialEq, Eq, Queryable)]
+pub struct MessageProblemRow {
+    pub contact_id: String,
+    pub reference: String,
+    pub received_at: NaiveDateTime,
+    pub office_name: String,
+    pub referrer_name: Option<String>,
+    pub referrer_organisation: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub message_id: Option<String>,
+    pub message_status: Option<String>,
+    pub due_at: Option<NaiveDateTime>,
+    pub created_at: Option<NaiveDateTime>,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// Contacts in scope whose receipt (or, for decided contacts whose referrer wants feedback,
+/// whose feedback) is missing, was sent after its due time, or is unsent past its due time.
+/// Missing messages are all returned; the service drops those not yet due by the calendar.
+/// Ordered oldest first; at most `limit` rows.
+pub fn message_problems(
+    conn: &mut DbConn,
+    s: &Scope,
+    kind: MessageKindFilter,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<MessageProblemRow>, DbError> {
+    let kind_code = match kind {
+        MessageKindFilter::Receipt => "receipt",
+        MessageKindFilter::Feedback => "feedback",
+    };
+    let late = format!(
+        "(referrer_messages.id IS NULL OR ({SENT_AT} IS NOT NULL AND {SENT_AT} > referrer_messages.due_at) \
+         OR ({SENT_AT} IS NULL AND referrer_messages.due_at < "
+    );
+    let feedback = kind == MessageKindFilter::Feedback;
+    Ok(crate::each_backend!(conn, c => {
+        contacts_in!(
+            contacts::table
+                .inner_join(offices::table)
+                .inner_join(contact_referrers::table)
+                .left_join(
+                    referrer_messages::table.on(referrer_messages::contact_id
+                        .eq(contacts::id)
+                        .and(referrer_messages::kind.eq(kind_code))),
+                ),
+            s
+        )
+        .filter(identifiable!())
+        .filter(
+            sql::<diesel::sql_types::Bool>(&late)
+                .bind::<diesel::sql_types::Timestamp, _>(now)
+                .sql("))"),
+        )
+        // Feedback is only owed on decided contacts, to referrers who want it.
+        .filter(
+            (!feedback)
+                .into_sql::<diesel::sql_types::Bool>()
+                .or(contacts::status.eq("decided").and(contact_referrers::wants_feedback.eq(true))),
+        )
+        .order((contacts::received_at.asc(), contacts::id.asc()))
+            .limit(limit)
+            .select((
+                contacts::id,
+                contacts::reference,
+                contacts::received_at,
+                offices::name,
+                contact_referrers::name,
+                contact_referrers::organisation,
+                contacts::decided_at,
+                referrer_messages::id.nullable(),
+                referrer_messages::status.nullable(),
+                referrer_messages::due_at.nullable(),
+                referrer_messages::created_at.nullable(),
+                referrer_messages::sent_at.nullable(),
+            ))
+            .load::<MessageProblemRow>(c)
+    })?)
+}
