@@ -120,10 +120,6 @@ pub fn fill(template: &str, values: &[(&str, String)]) -> String {
     out
 }
 
-pub(crate) fn format_received(t: NaiveDateTime) -> String {
-    let local = super::utc(t).with_timezone(&chrono_tz::Europe::London);
-    local.format("%-d %B %Y at %H:%M").to_string()
-}
 
 fn values(
     settings: &Settings,
@@ -134,7 +130,7 @@ fn values(
     vec![
         ("{referrer_name}", referrer.name.clone().unwrap_or_default()),
         ("{reference}", contact.reference.clone()),
-        ("{received}", format_received(contact.received_at)),
+        ("{received}", super::uk_time(contact.received_at)),
         ("{council_name}", settings.council_name.clone()),
         ("{phone}", settings.front_door_phone.clone()),
         (
@@ -272,11 +268,12 @@ pub(crate) fn queue_feedback(
     )
 }
 
-/// The message as a council letter.
+/// The message as a council letter; `reference` is the contact's.
 pub fn letter(
     settings: &Settings,
     message: &MessageRow,
     referrer: &ReferrerRow,
+    reference: &str,
 ) -> cairn_render::Letter {
     let mut recipient = vec![message.recipient_name.clone()];
     recipient.extend(referrer.organisation.clone());
@@ -299,12 +296,6 @@ pub fn letter(
         let greeting = paragraphs.remove(0);
         paragraphs.insert(0, format!("{greeting},"));
     }
-    let reference = message
-        .subject
-        .rsplit("reference ")
-        .next()
-        .unwrap_or_default()
-        .to_string();
     let date = message.sent_at.unwrap_or(message.created_at);
     cairn_render::Letter {
         council_name: settings.council_name.clone(),
@@ -314,7 +305,7 @@ pub fn letter(
             .with_timezone(&chrono_tz::Europe::London)
             .format("%-d %B %Y")
             .to_string(),
-        reference,
+        reference: reference.to_string(),
         heading: message.subject.clone(),
         paragraphs,
         sign_off: vec![
@@ -334,8 +325,9 @@ pub fn letter_pdf(
     settings: &Settings,
     message: &MessageRow,
     referrer: &ReferrerRow,
+    reference: &str,
 ) -> ServiceResult<Vec<u8>> {
-    cairn_render::letter_pdf(&letter(settings, message, referrer))
+    cairn_render::letter_pdf(&letter(settings, message, referrer, reference))
         .map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
@@ -348,15 +340,18 @@ pub fn letter_for_download(
     message_id: &str,
 ) -> ServiceResult<(MessageRow, Vec<u8>)> {
     tx::require(conn, actor, Action::ViewFrontDoor)?;
-    let (message, referrer) = tx::read(conn, actor, |c| {
+    let (message, referrer, reference) = tx::read(conn, actor, |c| {
         let m = repo::find(c, message_id)?
             .filter(|m| m.contact_id == contact_id)
             .ok_or(ServiceError::NotFound("The letter"))?;
         let r = cairn_db::front_door::contacts::referrer_of(c, contact_id)?
             .ok_or(ServiceError::NotFound("The referrer"))?;
-        Ok((m, r))
+        let reference = cairn_db::front_door::contacts::find(c, contact_id)?
+            .map(|x| x.reference)
+            .unwrap_or_default();
+        Ok((m, r, reference))
     })?;
-    let pdf = letter_pdf(settings, &message, &referrer)?;
+    let pdf = letter_pdf(settings, &message, &referrer, &reference)?;
     tx::write(conn, actor, |c| {
         audit_trail::write(
             c,
@@ -434,7 +429,11 @@ impl JobHandler for SendReferrerMessage {
             })?;
             return Ok(());
         };
-        let pdf = letter_pdf(&self.settings, &message, &referrer)
+        let reference = conn
+            .read(|c| cairn_db::front_door::contacts::find(c, &message.contact_id))?
+            .map(|x| x.reference)
+            .unwrap_or_default();
+        let pdf = letter_pdf(&self.settings, &message, &referrer, &reference)
             .map_err(|e| JobError::Transient(e.to_string()))?;
         let email = OutgoingEmail {
             to_name: message.recipient_name.clone(),

@@ -91,6 +91,14 @@ pub(crate) fn event(
     }
 }
 
+/// A stored UTC time as people in England read it: "5 March 2026 at 14:05" (BST in summer).
+pub fn uk_time(t: NaiveDateTime) -> String {
+    utc(t)
+        .with_timezone(&chrono_tz::Europe::London)
+        .format("%-d %B %Y at %H:%M")
+        .to_string()
+}
+
 /// "3 hours", "2 days": how long something has waited, for queues.
 pub fn describe_duration(minutes: i64) -> String {
     let m = minutes.abs();

@@ -215,6 +215,18 @@ pub fn handover(
             actor,
             Record::ok("handover.view").detail(json!({ "items": items.len() })),
         )?;
+        // The list shows children's names: each child's trail records it.
+        for item in &items {
+            for child in &item.children {
+                audit_trail::write(
+                    c,
+                    actor,
+                    Record::ok("handover.view")
+                        .on("contact", &item.contact.id)
+                        .person(&child.id),
+                )?;
+            }
+        }
         Ok(())
     })?;
     Ok(items)
@@ -261,7 +273,7 @@ pub struct InboxItem {
 pub fn worker_inbox(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<InboxItem>> {
     tx::require(conn, actor, Action::ViewFrontDoor)?;
     let me = actor.author();
-    tx::read(conn, actor, |c| {
+    let items = tx::read(conn, actor, |c| {
         let links = contact_repo::for_allocated_worker(c, &me, 200)?;
         let contacts = contact_repo::find_many(
             c,
@@ -286,8 +298,21 @@ pub fn worker_inbox(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<Inbox
                     contact_child_id: l.id,
                 })
             })
-            .collect())
-    })
+            .collect::<Vec<_>>())
+    })?;
+    tx::write(conn, actor, |c| {
+        for item in &items {
+            audit_trail::write(
+                c,
+                actor,
+                Record::ok("open_case_contacts.view")
+                    .on("contact", &item.contact.id)
+                    .person(&item.child.id),
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(items)
 }
 
 /// The allocated worker has read a new contact on their case.

@@ -51,10 +51,7 @@ const MAX_HOUSEHOLD_ROWS: usize = 30;
 
 /// "5 March 2026 at 14:30": a stored (UTC) time as the clock in England showed it.
 pub fn uk_time(t: NaiveDateTime) -> String {
-    Utc.from_utc_datetime(&t)
-        .with_timezone(&London)
-        .format("%-d %B %Y at %H:%M")
-        .to_string()
+    cairn_core::front_door::uk_time(t)
 }
 
 /// [`uk_time`], or `none` when there is no time.
