@@ -707,10 +707,10 @@ enum Delivery {
 
 fn delivery(rng: &mut Rng) -> Delivery {
     rng.weighted(&[
-        (Delivery::OnTime, 860),
-        (Delivery::Late, 80),
-        (Delivery::Missing, 35),
-        (Delivery::Failed, 25),
+        (Delivery::OnTime, 910),
+        (Delivery::Late, 50),
+        (Delivery::Missing, 22),
+        (Delivery::Failed, 18),
     ])
 }
 
@@ -885,11 +885,29 @@ fn contact(
         (received + if recorded_late { minutes(rng, 24 * 60, 72 * 60) } else { minutes(rng, 2, 40) }).min(clock.as_at),
     );
 
-    // The family: a new one mostly, sometimes one seen before this year.
-    let family = if !seen_families.is_empty() && rng.chance(200) {
+    // The family: a new one mostly, sometimes one seen before this year. The contacts held
+    // in the queue at "today" are about children without an open case, so they wait for
+    // screening rather than going to an allocated worker.
+    let date = received.date();
+    let open_case = |f: usize, last_referral: &HashMap<usize, LastReferral>| {
+        pool.families.get(f).is_some_and(|m| {
+            m.iter().any(|c| {
+                last_referral
+                    .get(c)
+                    .is_some_and(|r| r.date <= date && r.closed_on.is_none_or(|x| x > date))
+            })
+        })
+    };
+    let family = if plan.force == Force::None && !seen_families.is_empty() && rng.chance(200) {
         *rng.pick(seen_families)
     } else {
-        let f = rng.below(pool.families.len() as u64) as usize;
+        let mut f = rng.below(pool.families.len() as u64) as usize;
+        for _ in 0..30 {
+            if plan.force == Force::None || !open_case(f, last_referral) {
+                break;
+            }
+            f = rng.below(pool.families.len() as u64) as usize;
+        }
         seen_families.push(f);
         f
     };
@@ -912,7 +930,6 @@ fn contact(
     let reference = format!("CT-{}-{:06}", received.year(), plan.sequence);
 
     // Children with an open case go to their allocated worker.
-    let date = received.date();
     let mut links = Vec::new();
     for (position, child) in named.iter().enumerate() {
         let open = last_referral
@@ -966,12 +983,16 @@ fn contact(
         (3, (28 + 4 * lean).max(1) as u32),
     ]);
     let level = levels.get(level_index.min(levels.len().saturating_sub(1)));
-    let outcome = match level_index {
+    let mut outcome = match level_index {
         0 => rng.weighted(&[(ScreeningOutcome::NoFurtherAction, 60), (ScreeningOutcome::InformationAdvice, 40)]),
         1 => rng.weighted(&[(ScreeningOutcome::InformationAdvice, 40), (ScreeningOutcome::EarlyHelp, 55), (ScreeningOutcome::NoFurtherAction, 5)]),
         2 => rng.weighted(&[(ScreeningOutcome::EarlyHelp, 88), (ScreeningOutcome::Referral, 8), (ScreeningOutcome::InformationAdvice, 4)]),
         _ => rng.weighted(&[(ScreeningOutcome::Referral, 80), (ScreeningOutcome::StrategyDiscussion, 18), (ScreeningOutcome::EarlyHelp, 2)]),
     };
+    // The few decisions held for a manager at "today" need one.
+    if plan.force == Force::Awaiting && outcome == ScreeningOutcome::InformationAdvice {
+        outcome = if level_index == 0 { ScreeningOutcome::NoFurtherAction } else { ScreeningOutcome::EarlyHelp };
+    }
     if outcome == ScreeningOutcome::StrategyDiscussion {
         rag = "red";
     }
@@ -1283,3 +1304,4 @@ fn store(c: &mut DbConn, mut rows: Rows, next_reference: i64) -> Result<(), Demo
     }
     Ok(())
 }
+

@@ -120,7 +120,6 @@ pub fn fill(template: &str, values: &[(&str, String)]) -> String {
     out
 }
 
-
 fn values(
     settings: &Settings,
     contact: &ContactRow,

@@ -269,12 +269,22 @@ pub struct InboxItem {
     pub child: PersonSummary,
 }
 
-/// Contacts about the actor's open cases, not yet read.
+/// The team whose unallocated open cases a manager reads new contacts for.
+fn managed_team(actor: &Actor) -> Option<String> {
+    actor
+        .may(Action::AssignReferral)
+        .then(|| actor.team_id.map(|t| t.to_string()))
+        .flatten()
+}
+
+/// Contacts about the actor's open cases not yet read; for a team manager, also those on the
+/// team's open cases that have no worker yet.
 pub fn worker_inbox(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<InboxItem>> {
     tx::require(conn, actor, Action::ViewFrontDoor)?;
     let me = actor.author();
     let items = tx::read(conn, actor, |c| {
-        let links = contact_repo::for_allocated_worker(c, &me, 200)?;
+        let links =
+            contact_repo::for_allocated_worker(c, &me, managed_team(actor).as_deref(), 200)?;
         let contacts = contact_repo::find_many(
             c,
             &links
@@ -324,7 +334,14 @@ pub fn acknowledge_open_case_contact(
     tx::require(conn, actor, Action::AcknowledgeHandover)?;
     let now = cairn_db::now();
     tx::write(conn, actor, |c| {
-        if !contact_repo::acknowledge_for_worker(c, contact_child_id, &actor.author(), now)? {
+        let team = managed_team(actor);
+        if !contact_repo::acknowledge_for_worker(
+            c,
+            contact_child_id,
+            &actor.author(),
+            team.as_deref(),
+            now,
+        )? {
             return Err(ServiceError::Conflict(
                 "This contact is not waiting for you".into(),
             ));

@@ -517,18 +517,85 @@ fn referral_share_chart(title: &str, rows: &[FigureRow], limit: usize, what: &st
     bar_chart(title, description, "%", bars)
 }
 
+type ContactCounts = Vec<(String, String, bool, i64)>;
+type DecisionCounts = Vec<(String, String, String, String, i64)>;
+type ReferralCounts = Vec<(Option<String>, i64, i64, i64, i64)>;
+
+/// What the figures are computed from. Several figures share one counting query (sources,
+/// channels and the out-of-hours share; outcomes by level, office and screener; re-referrals
+/// and closures), so each query runs at most once per page.
 struct Ctx<'a> {
     filter: &'a PerformanceFilter,
     scope: Scope,
     settings: &'a Settings,
     now: NaiveDateTime,
+    contacts: Option<ContactCounts>,
+    decisions: Option<DecisionCounts>,
+    referrals: Option<ReferralCounts>,
 }
 
-fn figure(c: &mut DbConn, ctx: &Ctx<'_>, key: &str) -> ServiceResult<Figure> {
-    let s = &ctx.scope;
+impl<'a> Ctx<'a> {
+    fn new(filter: &'a PerformanceFilter, settings: &'a Settings, now: NaiveDateTime) -> Ctx<'a> {
+        Ctx {
+            filter,
+            scope: filter.scope(),
+            settings,
+            now,
+            contacts: None,
+            decisions: None,
+            referrals: None,
+        }
+    }
+
+    fn contacts(&mut self, c: &mut DbConn) -> ServiceResult<ContactCounts> {
+        if self.contacts.is_none() {
+            self.contacts = Some(repo::contact_counts(c, &self.scope)?);
+        }
+        Ok(self.contacts.clone().unwrap_or_default())
+    }
+
+    fn decisions(&mut self, c: &mut DbConn) -> ServiceResult<DecisionCounts> {
+        if self.decisions.is_none() {
+            self.decisions = Some(repo::decision_counts(c, &self.scope)?);
+        }
+        Ok(self.decisions.clone().unwrap_or_default())
+    }
+
+    fn referrals(&mut self, c: &mut DbConn) -> ServiceResult<ReferralCounts> {
+        if self.referrals.is_none() {
+            self.referrals = Some(repo::referrals_by_office(c, &self.filter.date_scope())?);
+        }
+        Ok(self.referrals.clone().unwrap_or_default())
+    }
+}
+
+/// Sums counts by a key, keeping the order keys are first seen in.
+fn sum_by<T>(rows: &[T], key: impl Fn(&T) -> String, n: impl Fn(&T) -> i64) -> Vec<(String, i64)> {
+    let mut out: Vec<(String, i64)> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for r in rows {
+        let k = key(r);
+        match at.get(&k) {
+            Some(&i) => {
+                if let Some(e) = out.get_mut(i) {
+                    e.1 += n(r);
+                }
+            }
+            None => {
+                at.insert(k.clone(), out.len());
+                out.push((k, n(r)));
+            }
+        }
+    }
+    out
+}
+
+fn figure(c: &mut DbConn, ctx: &mut Ctx<'_>, key: &str) -> ServiceResult<Figure> {
+    let scope = ctx.scope.clone();
+    let s = &scope;
     Ok(match key {
         "sources" => {
-            let mut counts = repo::contacts_by_source(c, s)?;
+            let mut counts = sum_by(&ctx.contacts(c)?, |r| r.0.clone(), |r| r.3);
             let total: i64 = counts.iter().map(|(_, n)| n).sum();
             counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             let rows: Vec<FigureRow> = counts
@@ -549,8 +616,10 @@ fn figure(c: &mut DbConn, ctx: &Ctx<'_>, key: &str) -> ServiceResult<Figure> {
             }
         }
         "channels" => {
-            let counts = repo::contacts_by_channel(c, s)?;
-            let (ooh, total) = repo::out_of_hours_share(c, s)?;
+            let all = ctx.contacts(c)?;
+            let counts = sum_by(&all, |r| r.1.clone(), |r| r.3);
+            let total: i64 = all.iter().map(|r| r.3).sum();
+            let ooh: i64 = all.iter().filter(|r| r.2).map(|r| r.3).sum();
             let mut rows: Vec<FigureRow> = ContactChannel::ALL
                 .iter()
                 .map(|ch| {
@@ -582,11 +651,22 @@ fn figure(c: &mut DbConn, ctx: &Ctx<'_>, key: &str) -> ServiceResult<Figure> {
             }
         }
         "outcomes-by-level" => {
-            let counts = repo::outcomes_by_level(c, s)?
+            let levels: HashMap<String, (i32, String)> = repo::levels(c)?
                 .into_iter()
-                .map(|(pos, name, outcome, n)| {
+                .map(|(id, pos, name)| (id, (pos, name)))
+                .collect();
+            let counts = ctx
+                .decisions(c)?
+                .into_iter()
+                .map(|(level, _, _, outcome, n)| {
+                    let (pos, name) = levels
+                        .get(&level)
+                        .cloned()
+                        .unwrap_or((0, "Unknown level".into()));
+                    // Versions of the document share level names: a level is its position
+                    // and name, whichever version a decision cited.
                     (
-                        format!("{pos:04}"),
+                        format!("{pos:04}{name}"),
                         format!("Level {pos}: {name}"),
                         outcome,
                         n,
@@ -608,9 +688,20 @@ fn figure(c: &mut DbConn, ctx: &Ctx<'_>, key: &str) -> ServiceResult<Figure> {
             }
         }
         "outcomes-by-office" => {
-            let counts = repo::outcomes_by_office(c, s)?
+            let offices: HashMap<String, String> = cairn_db::organisation::list_offices(c)?
                 .into_iter()
-                .map(|(_, name, outcome, n)| (name.clone(), name, outcome, n))
+                .map(|o| (o.id, o.name))
+                .collect();
+            let counts = ctx
+                .decisions(c)?
+                .into_iter()
+                .map(|(_, office, _, outcome, n)| {
+                    let name = offices
+                        .get(&office)
+                        .cloned()
+                        .unwrap_or_else(|| "Unknown office".into());
+                    (format!("{name}\u{0}{office}"), name, outcome, n)
+                })
                 .collect();
             let rows = outcome_rows(counts);
             let title = "Outcomes by office";
@@ -627,7 +718,11 @@ fn figure(c: &mut DbConn, ctx: &Ctx<'_>, key: &str) -> ServiceResult<Figure> {
             }
         }
         "outcomes-by-screener" => {
-            let raw = repo::outcomes_by_screener(c, s)?;
+            let raw: Vec<(String, String, i64)> = ctx
+                .decisions(c)?
+                .into_iter()
+                .map(|(_, _, user, outcome, n)| (user, outcome, n))
+                .collect();
             let mut ids: Vec<String> = raw.iter().map(|(u, _, _)| u.clone()).collect();
             ids.sort();
             ids.dedup();
@@ -770,7 +865,7 @@ fn figure(c: &mut DbConn, ctx: &Ctx<'_>, key: &str) -> ServiceResult<Figure> {
             }
         }
         "re-referrals" => {
-            let by_office = repo::referrals_by_office(c, &ctx.filter.date_scope())?;
+            let by_office = ctx.referrals(c)?;
             let total: i64 = by_office.iter().map(|r| r.1).sum();
             let re: i64 = by_office.iter().map(|r| r.2).sum();
             let rows = vec![
@@ -801,7 +896,7 @@ fn figure(c: &mut DbConn, ctx: &Ctx<'_>, key: &str) -> ServiceResult<Figure> {
             }
         }
         "closed-no-further-action" => {
-            let by_office = repo::referrals_by_office(c, &ctx.filter.date_scope())?;
+            let by_office = ctx.referrals(c)?;
             let offices: HashMap<String, String> = cairn_db::organisation::list_offices(c)?
                 .into_iter()
                 .map(|o| (o.id, o.name))
@@ -896,15 +991,10 @@ pub fn figures(
     let now = cairn_db::now();
     let result = tx::read(conn, actor, |c| {
         check_office(c, filter)?;
-        let ctx = Ctx {
-            filter,
-            scope: filter.scope(),
-            settings,
-            now,
-        };
+        let mut ctx = Ctx::new(filter, settings, now);
         let mut figures = Vec::with_capacity(FIGURE_KEYS.len());
         for key in FIGURE_KEYS {
-            figures.push(figure(c, &ctx, key)?);
+            figures.push(figure(c, &mut ctx, key)?);
         }
         Ok(Performance {
             filter: filter.clone(),
@@ -945,16 +1035,7 @@ pub fn figure_csv(
     let now = cairn_db::now();
     let fig = tx::read(conn, actor, |c| {
         check_office(c, filter)?;
-        figure(
-            c,
-            &Ctx {
-                filter,
-                scope: filter.scope(),
-                settings,
-                now,
-            },
-            key,
-        )
+        figure(c, &mut Ctx::new(filter, settings, now), key)
     })?;
     tx::write(conn, actor, |c| {
         let mut detail = filter.audit_detail();

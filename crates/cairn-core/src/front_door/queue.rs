@@ -262,11 +262,3 @@ pub fn release(conn: &mut DbConn, actor: &Actor, contact_id: &str) -> ServiceRes
         Ok(())
     })
 }
-
-/// Returns every lapsed claim to the queue; run by the job worker's housekeeping.
-pub fn release_lapsed_claims(conn: &mut DbConn, settings: &Settings) -> ServiceResult<usize> {
-    let now = cairn_db::now();
-    let stale = stale_before(settings, now);
-    let released = conn.write(|c| repo::release_stale_claims(c, stale, now))?;
-    Ok(released.len())
-}

@@ -1028,19 +1028,79 @@ both_backends!(
     }
 );
 
-both_backends!(a_manager_cannot_authorise_their_own_decision, |db: TestDb| {
+both_backends!(
+    a_manager_cannot_authorise_their_own_decision,
+    |db: TestDb| {
+        let mut conn = db.conn();
+        let team = make_team(&mut conn, "Assessment");
+        let manager = staff(&mut conn, "manager", Role::TeamManager);
+        let colleague = staff(&mut conn, "colleague", Role::TeamManager);
+        let t = agreed_thresholds(&mut conn, 1);
+        let child = create_child(&mut conn, &manager.actor, &amelia());
+        let id = contacts::record(
+            &mut conn,
+            &manager.actor,
+            &settings(),
+            &school_contact(vec![child], None),
+        )
+        .unwrap()
+        .to_string();
+        queue::claim(&mut conn, &manager.actor, &settings(), &id).unwrap();
+        let decision = screening::decide(
+            &mut conn,
+            &manager.actor,
+            &settings(),
+            &id,
+            &referral_decision(&t, &team),
+        )
+        .unwrap()
+        .to_string();
+        match screening::review(
+            &mut conn,
+            &manager.actor,
+            &settings(),
+            &decision,
+            Review::Authorise,
+            "",
+        )
+        .unwrap_err()
+        {
+            ServiceError::Conflict(m) => assert!(m.contains("Another manager"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        screening::review(
+            &mut conn,
+            &colleague.actor,
+            &settings(),
+            &decision,
+            Review::Authorise,
+            "",
+        )
+        .unwrap();
+    }
+);
+
+both_backends!(a_contact_on_an_open_case_with_no_worker_goes_to_the_team_manager, |db: TestDb| {
     let mut conn = db.conn();
     let team = make_team(&mut conn, "Assessment");
-    let manager = staff(&mut conn, "manager", Role::TeamManager);
-    let colleague = staff(&mut conn, "colleague", Role::TeamManager);
-    let t = agreed_thresholds(&mut conn, 1);
-    let child = create_child(&mut conn, &manager.actor, &amelia());
-    let id = contacts::record(&mut conn, &manager.actor, &settings(), &school_contact(vec![child], None)).unwrap().to_string();
-    queue::claim(&mut conn, &manager.actor, &settings(), &id).unwrap();
-    let decision = screening::decide(&mut conn, &manager.actor, &settings(), &id, &referral_decision(&t, &team)).unwrap().to_string();
-    match screening::review(&mut conn, &manager.actor, &settings(), &decision, Review::Authorise, "").unwrap_err() {
-        ServiceError::Conflict(m) => assert!(m.contains("Another manager"), "{m}"),
-        other => panic!("{other:?}"),
+    let other_team = make_team(&mut conn, "Disabled children");
+    let fd = staff(&mut conn, "front.door", Role::FrontDoorPractitioner);
+    for (name, t) in [("manager", &team), ("other.manager", &other_team)] {
+        let mut form = account_form(name, Role::TeamManager);
+        form.team_id = t.to_string();
+        cairn_core::accounts::create_account(&mut conn, &cairn_core::Actor::command_line(), &form, Some(PASSWORD)).unwrap();
     }
-    screening::review(&mut conn, &colleague.actor, &settings(), &decision, Review::Authorise, "").unwrap();
+    let manager = sign_in(&mut conn, "manager", PASSWORD);
+    let other = sign_in(&mut conn, "other.manager", PASSWORD);
+    let child = create_child(&mut conn, &fd.actor, &amelia());
+    open_referral(&mut conn, &child, &team, None, cairn_db::now().date() - Duration::days(3), None);
+    contacts::record(&mut conn, &fd.actor, &settings(), &school_contact(vec![child], None)).unwrap();
+
+    assert!(out_of_hours::worker_inbox(&mut conn, &other.actor).unwrap().is_empty(), "another team's manager does not see it");
+    let inbox = out_of_hours::worker_inbox(&mut conn, &manager.actor).unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert!(out_of_hours::acknowledge_open_case_contact(&mut conn, &other.actor, &inbox[0].contact_child_id).is_err());
+    out_of_hours::acknowledge_open_case_contact(&mut conn, &manager.actor, &inbox[0].contact_child_id).unwrap();
+    assert!(out_of_hours::worker_inbox(&mut conn, &manager.actor).unwrap().is_empty());
+    assert_eq!(audit_rows_for(&mut conn, "open_case_contacts.view").len(), 1);
 });

@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use crate::DbConn;
 use crate::error::DbError;
-use crate::schema::{contact_children, contact_household_members, contact_referrers, contacts};
+use crate::schema::{
+    contact_children, contact_household_members, contact_referrers, contacts, referrals,
+};
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = contacts)]
@@ -132,7 +134,10 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<ContactRow>, DbError> 
         .optional()?)
 }
 
-pub fn find_by_reference(conn: &mut DbConn, reference: &str) -> Result<Option<ContactRow>, DbError> {
+pub fn find_by_reference(
+    conn: &mut DbConn,
+    reference: &str,
+) -> Result<Option<ContactRow>, DbError> {
     Ok(contacts::table
         .filter(contacts::reference.eq(reference))
         .select(ContactRow::as_select())
@@ -307,31 +312,6 @@ pub fn release(
     Ok(n == 1)
 }
 
-/// Returns to the queue every claim nobody has worked on since `stale_before`.
-pub fn release_stale_claims(
-    conn: &mut DbConn,
-    stale_before: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Result<Vec<String>, DbError> {
-    let stale: Vec<String> = contacts::table
-        .filter(contacts::claimed_by.is_not_null())
-        .filter(contacts::claim_active_at.lt(stale_before))
-        .select(contacts::id)
-        .load(conn)?;
-    if !stale.is_empty() {
-        diesel::update(contacts::table.filter(contacts::id.eq_any(&stale)))
-            .filter(contacts::claim_active_at.lt(stale_before))
-            .set((
-                contacts::claimed_by.eq(None::<String>),
-                contacts::claimed_at.eq(None::<NaiveDateTime>),
-                contacts::claim_active_at.eq(None::<NaiveDateTime>),
-                contacts::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
-    Ok(stale)
-}
-
 pub fn touch_claim(conn: &mut DbConn, contact_id: &str, now: NaiveDateTime) -> Result<(), DbError> {
     diesel::update(contacts::table.find(contact_id))
         .set(contacts::claim_active_at.eq(now))
@@ -413,31 +393,81 @@ pub fn set_child_referral(
     Ok(())
 }
 
-/// Contacts about children with an open case, waiting for the allocated worker to read them.
+/// Contacts about children with an open case, waiting for the allocated worker to read them;
+/// with `team_id`, also those on the team's open cases that have no worker yet (the team
+/// manager reads those).
 pub fn for_allocated_worker(
     conn: &mut DbConn,
     worker_id: &str,
+    team_id: Option<&str>,
     limit: i64,
 ) -> Result<Vec<ContactChildRow>, DbError> {
-    Ok(contact_children::table
-        .filter(contact_children::allocated_worker_id.eq(worker_id))
-        .filter(contact_children::worker_acknowledged_at.is_null())
-        .order(contact_children::added_at.asc())
-        .limit(limit)
-        .select(ContactChildRow::as_select())
-        .load(conn)?)
+    let mine = contact_children::allocated_worker_id.eq(worker_id.to_string());
+    let waiting =
+        contact_children::table.filter(contact_children::worker_acknowledged_at.is_null());
+    let rows = match team_id {
+        Some(team) => {
+            let team_cases = referrals::table
+                .filter(referrals::team_id.eq(team.to_string()))
+                .filter(referrals::closed_on.is_null())
+                .select(referrals::id);
+            waiting
+                .filter(
+                    mine.or(contact_children::allocated_worker_id
+                        .is_null()
+                        .and(contact_children::routed_to.eq("allocated_worker"))
+                        .and(contact_children::open_referral_id.eq_any(team_cases.nullable()))),
+                )
+                .order(contact_children::added_at.asc())
+                .limit(limit)
+                .select(ContactChildRow::as_select())
+                .load(conn)?
+        }
+        None => waiting
+            .filter(mine)
+            .order(contact_children::added_at.asc())
+            .limit(limit)
+            .select(ContactChildRow::as_select())
+            .load(conn)?,
+    };
+    Ok(rows)
 }
 
+/// Marks a contact on an open case as read by `worker_id`, or by the team manager when the case
+/// has no worker yet (`team_id`).
 pub fn acknowledge_for_worker(
     conn: &mut DbConn,
     contact_child_id: &str,
     worker_id: &str,
+    team_id: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
+    let Some(row) = contact_children::table
+        .find(contact_child_id)
+        .select(ContactChildRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(false);
+    };
+    let is_mine = row.allocated_worker_id.as_deref() == Some(worker_id);
+    let is_teams = row.allocated_worker_id.is_none()
+        && row.routed_to == "allocated_worker"
+        && match (team_id, &row.open_referral_id) {
+            (Some(team), Some(referral)) => referrals::table
+                .find(referral)
+                .select(referrals::team_id)
+                .first::<String>(conn)
+                .optional()?
+                .is_some_and(|t| t == team),
+            _ => false,
+        };
+    if !(is_mine || is_teams) {
+        return Ok(false);
+    }
     let n = diesel::update(
         contact_children::table
             .filter(contact_children::id.eq(contact_child_id))
-            .filter(contact_children::allocated_worker_id.eq(worker_id))
             .filter(contact_children::worker_acknowledged_at.is_null()),
     )
     .set(contact_children::worker_acknowledged_at.eq(now))

@@ -69,10 +69,7 @@ pub fn for_contact(conn: &mut DbConn, contact_id: &str) -> Result<Vec<MessageRow
         .load(conn)?)
 }
 
-pub fn for_contacts(
-    conn: &mut DbConn,
-    contact_ids: &[String],
-) -> Result<Vec<MessageRow>, DbError> {
+pub fn for_contacts(conn: &mut DbConn, contact_ids: &[String]) -> Result<Vec<MessageRow>, DbError> {
     let mut out = Vec::new();
     for chunk in contact_ids.chunks(500) {
         out.extend(

@@ -12,7 +12,7 @@
 //! returns the two instants per decided contact and the service applies the calendar.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::{count_star, max, sql};
+use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
@@ -23,19 +23,18 @@ use crate::schema::{
     screening_decisions, threshold_levels,
 };
 
-// Outcomes are grouped with the level or office they belong to. Only these pairs are
-// declared, one call each, so nothing here can clash with declarations made elsewhere.
+// Decisions are grouped with the office of their contact. Only these pairs are declared, one
+// call each, so nothing here can clash with declarations made elsewhere.
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
-    threshold_levels::position,
-    screening_decisions::outcome
+    contacts::office_id,
+    screening_decisions::threshold_level_id
 );
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
-    threshold_levels::name,
-    screening_decisions::outcome
+    contacts::office_id,
+    screening_decisions::decided_by
 );
-diesel::allow_columns_to_appear_in_same_group_by_clause!(offices::id, screening_decisions::outcome);
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
-    offices::name,
+    contacts::office_id,
     screening_decisions::outcome
 );
 
@@ -81,103 +80,83 @@ macro_rules! identifiable {
     };
 }
 
-/// Contacts received, by CIN referral source code.
-pub fn contacts_by_source(conn: &mut DbConn, s: &Scope) -> Result<Vec<(String, i64)>, DbError> {
-    Ok(crate::each_backend!(conn, c => contacts_in!(contacts::table, s)
-        .group_by(contacts::referral_source)
-        .select((contacts::referral_source, count_star()))
-        .load::<(String, i64)>(c))?)
-}
-
-/// Contacts received, by channel code.
-pub fn contacts_by_channel(conn: &mut DbConn, s: &Scope) -> Result<Vec<(String, i64)>, DbError> {
-    Ok(crate::each_backend!(conn, c => contacts_in!(contacts::table, s)
-        .group_by(contacts::channel)
-        .select((contacts::channel, count_star()))
-        .load::<(String, i64)>(c))?)
-}
-
-/// Contacts received out of hours, and all contacts received.
-pub fn out_of_hours_share(conn: &mut DbConn, s: &Scope) -> Result<(i64, i64), DbError> {
-    let rows: Vec<(bool, i64)> = crate::each_backend!(conn, c => contacts_in!(contacts::table, s)
-        .group_by(contacts::out_of_hours)
-        .select((contacts::out_of_hours, count_star()))
-        .load::<(bool, i64)>(c))?;
-    let ooh = rows.iter().filter(|(o, _)| *o).map(|(_, n)| n).sum();
-    let all = rows.iter().map(|(_, n)| n).sum();
-    Ok((ooh, all))
-}
-
-/// Final decisions on contacts in scope, by threshold level (position, name) and outcome.
-/// A decision covering two siblings counts once: this is about how screeners decide.
-pub fn outcomes_by_level(
+/// Contacts received, by (CIN referral source code, channel, out of hours): one pass over
+/// the reporting index gives the source and channel figures and the out-of-hours share.
+pub fn contact_counts(
     conn: &mut DbConn,
     s: &Scope,
-) -> Result<Vec<(i32, String, String, i64)>, DbError> {
-    Ok(crate::each_backend!(conn, c => contacts_in!(
-            screening_decisions::table.inner_join(contacts::table).inner_join(threshold_levels::table),
-            s
-        )
-        .filter(screening_decisions::status.eq("final"))
-        .group_by((threshold_levels::position, threshold_levels::name, screening_decisions::outcome))
-        .select((threshold_levels::position, threshold_levels::name, screening_decisions::outcome, count_star()))
-        .load::<(i32, String, String, i64)>(c))?)
+) -> Result<Vec<(String, String, bool, i64)>, DbError> {
+    Ok(
+        crate::each_backend!(conn, c => contacts_in!(contacts::table, s)
+        .group_by((contacts::referral_source, contacts::channel, contacts::out_of_hours))
+        .select((contacts::referral_source, contacts::channel, contacts::out_of_hours, count_star()))
+        .load::<(String, String, bool, i64)>(c))?,
+    )
 }
 
-/// Final decisions on contacts in scope, by receiving office (id, name) and outcome.
-pub fn outcomes_by_office(
+/// Final decisions on contacts in scope, by (threshold level id, the contact's office id, the
+/// screener who decided, outcome): one pass gives the outcome figures by level, by office and
+/// by screener. A decision covering two siblings counts once: these figures are about how
+/// screeners decide. The screener is `decided_by`, not the manager who authorised it.
+pub fn decision_counts(
     conn: &mut DbConn,
     s: &Scope,
-) -> Result<Vec<(String, String, String, i64)>, DbError> {
-    Ok(crate::each_backend!(conn, c => contacts_in!(
-            screening_decisions::table.inner_join(contacts::table.inner_join(offices::table)),
-            s
-        )
-        .filter(screening_decisions::status.eq("final"))
-        .group_by((offices::id, offices::name, screening_decisions::outcome))
-        .select((offices::id, offices::name, screening_decisions::outcome, count_star()))
-        .load::<(String, String, String, i64)>(c))?)
-}
-
-/// Final decisions on contacts in scope, by the screener who made them (user id) and outcome.
-/// The screener is `decided_by`, not the manager who authorised the decision.
-pub fn outcomes_by_screener(
-    conn: &mut DbConn,
-    s: &Scope,
-) -> Result<Vec<(String, String, i64)>, DbError> {
+) -> Result<Vec<(String, String, String, String, i64)>, DbError> {
     Ok(crate::each_backend!(conn, c => contacts_in!(
             screening_decisions::table.inner_join(contacts::table),
             s
         )
         .filter(screening_decisions::status.eq("final"))
-        .group_by((screening_decisions::decided_by, screening_decisions::outcome))
-        .select((screening_decisions::decided_by, screening_decisions::outcome, count_star()))
-        .load::<(String, String, i64)>(c))?)
+        .group_by((
+            screening_decisions::threshold_level_id,
+            contacts::office_id,
+            screening_decisions::decided_by,
+            screening_decisions::outcome,
+        ))
+        .select((
+            screening_decisions::threshold_level_id,
+            contacts::office_id,
+            screening_decisions::decided_by,
+            screening_decisions::outcome,
+            count_star(),
+        ))
+        .load::<(String, String, String, String, i64)>(c))?)
 }
 
-/// For each decided contact in scope: when it was received and when its last decision became
-/// final (a manager's authorisation where one was needed).
+/// Every threshold level: (id, position, name), for naming the levels decisions cite.
+pub fn levels(conn: &mut DbConn) -> Result<Vec<(String, i32, String)>, DbError> {
+    Ok(threshold_levels::table
+        .select((
+            threshold_levels::id,
+            threshold_levels::position,
+            threshold_levels::name,
+        ))
+        .load(conn)?)
+}
+
+/// For each decided contact in scope: when it was received and when it was decided. A contact
+/// is decided (`decided_at`) when its last decision becomes final: the screener's decision, or
+/// the manager's authorisation where the outcome needs one.
 pub fn decision_times(
     conn: &mut DbConn,
     s: &Scope,
 ) -> Result<Vec<(NaiveDateTime, Option<NaiveDateTime>)>, DbError> {
-    Ok(crate::each_backend!(conn, c => contacts_in!(
-            contacts::table.inner_join(screening_decisions::table),
-            s
-        )
+    Ok(
+        crate::each_backend!(conn, c => contacts_in!(contacts::table, s)
         .filter(contacts::status.eq("decided"))
-        .filter(screening_decisions::status.eq("final"))
-        .group_by((contacts::id, contacts::received_at))
-        .select((contacts::received_at, max(screening_decisions::finalised_at)))
-        .load::<(NaiveDateTime, Option<NaiveDateTime>)>(c))?)
+        .select((contacts::received_at, contacts::decided_at))
+        .load::<(NaiveDateTime, Option<NaiveDateTime>)>(c))?,
+    )
 }
 
 /// When each contact in scope still waiting for screening or a manager was received.
 pub fn undecided_received(conn: &mut DbConn, s: &Scope) -> Result<Vec<NaiveDateTime>, DbError> {
-    Ok(crate::each_backend!(conn, c => contacts_in!(contacts::table, s)
+    Ok(
+        crate::each_backend!(conn, c => contacts_in!(contacts::table, s)
         .filter(contacts::status.eq_any(["screening", "awaiting_authorisation"]))
         .select(contacts::received_at)
-        .load::<NaiveDateTime>(c))?)
+        .load::<NaiveDateTime>(c))?,
+    )
 }
 
 /// Written receipts for contacts in scope with an identifiable referrer.
@@ -210,8 +189,12 @@ pub fn receipt_counts(
     now: NaiveDateTime,
 ) -> Result<ReceiptCounts, DbError> {
     let sum = |cond: String| format!("COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)");
-    let on_time = sum(format!("{SENT_AT} IS NOT NULL AND {SENT_AT} <= referrer_messages.due_at"));
-    let late = sum(format!("{SENT_AT} IS NOT NULL AND {SENT_AT} > referrer_messages.due_at"));
+    let on_time = sum(format!(
+        "{SENT_AT} IS NOT NULL AND {SENT_AT} <= referrer_messages.due_at"
+    ));
+    let late = sum(format!(
+        "{SENT_AT} IS NOT NULL AND {SENT_AT} > referrer_messages.due_at"
+    ));
     let missing = sum("referrer_messages.id IS NULL".into());
     let unsent = format!("referrer_messages.id IS NOT NULL AND {SENT_AT} IS NULL");
     let row: (i64, i64, i64, i64, i64, i64) = crate::each_backend!(conn, c => contacts_in!(
@@ -284,24 +267,35 @@ pub fn child_outcomes(conn: &mut DbConn, s: &Scope) -> Result<ChildCounts, DbErr
     let open_case = sum(
         "contact_children.referral_id IS NULL AND contact_children.routed_to = 'allocated_worker'",
     );
-    let other = sum(
+    let decided = sum(
         "contact_children.referral_id IS NULL AND contact_children.routed_to = 'screening' \
-         AND screening_decisions.status = 'final'",
+         AND contact_children.decision_id IS NOT NULL",
     );
     let row: (i64, i64, i64, i64) = crate::each_backend!(conn, c => contacts_in!(
-            contact_children::table.inner_join(contacts::table).left_join(
-                screening_decisions::table
-                    .on(screening_decisions::id.nullable().eq(contact_children::decision_id)),
-            ),
+            contact_children::table.inner_join(contacts::table),
             s
         )
-        .select((count_star(), sql::<BigInt>(&referred), sql::<BigInt>(&open_case), sql::<BigInt>(&other)))
+        .select((count_star(), sql::<BigInt>(&referred), sql::<BigInt>(&open_case), sql::<BigInt>(&decided)))
         .first::<(i64, i64, i64, i64)>(c))?;
+    // Of the children with a decision, those whose decision still waits for a manager are not
+    // decided yet. There are few such decisions, so this is counted from their side.
+    let waiting: i64 = crate::each_backend!(conn, c => contacts_in!(
+            screening_decisions::table
+                .inner_join(contact_children::table.on(
+                    contact_children::decision_id.eq(screening_decisions::id.nullable()),
+                ))
+                .inner_join(contacts::table.on(contacts::id.eq(contact_children::contact_id))),
+            s
+        )
+        .filter(screening_decisions::status.ne("final"))
+        .filter(contact_children::referral_id.is_null())
+        .count()
+        .get_result::<i64>(c))?;
     Ok(ChildCounts {
         children: row.0,
         referred: row.1,
         open_case: row.2,
-        other_outcome: row.3,
+        other_outcome: row.3 - waiting,
     })
 }
 

@@ -126,11 +126,7 @@ pub fn awaiting_authorisation(conn: &mut DbConn, limit: i64) -> Result<Vec<Decis
 
 /// Moves a decision out of `awaiting_authorisation`. Conditional, so of two managers acting at
 /// once only the first changes it; the caller tells the second.
-pub fn review(
-    conn: &mut DbConn,
-    review: &ReviewRow,
-    new_status: &str,
-) -> Result<bool, DbError> {
+pub fn review(conn: &mut DbConn, review: &ReviewRow, new_status: &str) -> Result<bool, DbError> {
     let finalised = (new_status == "final").then_some(review.at);
     let n = diesel::update(
         screening_decisions::table

@@ -1187,6 +1187,10 @@ pub async fn show(
         "Child added to the contact".into()
     } else if !query.get("action_recorded").is_empty() {
         "Out-of-hours action recorded".into()
+    } else if query.get("decided") == "recorded" {
+        "Decision recorded".into()
+    } else if query.get("decided") == "awaiting-manager" {
+        "Decision sent to a manager to authorise".into()
     } else {
         String::new()
     };

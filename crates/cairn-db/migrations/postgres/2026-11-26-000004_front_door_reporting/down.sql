@@ -1,0 +1,6 @@
+DROP INDEX referrals_reporting_idx;
+DROP INDEX contact_referrers_reporting_idx;
+DROP INDEX contact_children_reporting_idx;
+DROP INDEX referrer_messages_reporting_idx;
+DROP INDEX screening_decisions_reporting_idx;
+DROP INDEX contacts_reporting_idx;
