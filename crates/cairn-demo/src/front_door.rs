@@ -33,11 +33,15 @@ use cairn_core::front_door::messages::{default_template, fill};
 use cairn_core::front_door::performance::Deadlines;
 use cairn_core::front_door::referrals::is_re_referral;
 use cairn_db::events::{self, EventRow};
-use cairn_db::front_door::contacts::{self as contact_repo, ContactChildRow, ContactRow, ReferrerRow};
+use cairn_db::front_door::contacts::{
+    self as contact_repo, ContactChildRow, ContactRow, ReferrerRow,
+};
 use cairn_db::front_door::messages::{self as message_repo, MessageRow};
 use cairn_db::front_door::out_of_hours::OutOfHoursActionRow;
 use cairn_db::front_door::referrals::{self as referral_repo, ReferralRow};
-use cairn_db::front_door::screening::{self as decision_repo, DecisionIndicatorRow, DecisionRow, ReviewRow};
+use cairn_db::front_door::screening::{
+    self as decision_repo, DecisionIndicatorRow, DecisionRow, ReviewRow,
+};
 use cairn_db::schema::{
     decision_indicators, decision_reviews, id_sequences, out_of_hours_actions, people,
     relationships, threshold_documents, threshold_indicators, threshold_levels,
@@ -51,10 +55,10 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde_json::json;
 
+use crate::DemoError;
 use crate::names::{OFFICE_CENTRAL, OFFICE_EDS, OFFICE_NORTH, OFFICE_SOUTH, STAFF_HERITAGE};
 use crate::org::Organisation;
 use crate::rng::{Ids, Rng};
-use crate::DemoError;
 
 /// Contacts a year per thousand children in the demo.
 const CONTACTS_PER_THOUSAND: u64 = 300;
@@ -95,8 +99,16 @@ const SOURCES: &[(ReferrerKind, AgencyType, u32)] = &[
     (ReferrerKind::Professional, AgencyType::Housing, 30),
     (ReferrerKind::Professional, AgencyType::AdultSocialCare, 20),
     (ReferrerKind::Professional, AgencyType::EarlyHelp, 30),
-    (ReferrerKind::Professional, AgencyType::OtherCouncilService, 10),
-    (ReferrerKind::Professional, AgencyType::OtherLocalAuthority, 20),
+    (
+        ReferrerKind::Professional,
+        AgencyType::OtherCouncilService,
+        10,
+    ),
+    (
+        ReferrerKind::Professional,
+        AgencyType::OtherLocalAuthority,
+        20,
+    ),
     (ReferrerKind::Professional, AgencyType::LegalAgency, 20),
     (ReferrerKind::Professional, AgencyType::Voluntary, 30),
 ];
@@ -104,25 +116,58 @@ const SOURCES: &[(ReferrerKind, AgencyType, u32)] = &[
 fn organisation_name(agency: AgencyType, rng: &mut Rng) -> &'static str {
     use AgencyType::*;
     let pick: &[&'static str] = match agency {
-        Police => &["Demo County Constabulary", "Demo County Constabulary (MASH)", "Demo County Constabulary, Dunmere"],
-        School => &["Dunmere Primary School", "Castlebrook Academy", "Northwick High School", "St Anne's C of E Primary", "Southmoor Community College", "Hollinford Infant School", "Stourleigh Junior School"],
-        EducationService => &["Demo County attendance service", "SEND team, Demo County Council"],
-        Gp => &["Dunmere Medical Practice", "Northwick Health Centre", "Southmoor Surgery"],
+        Police => &[
+            "Demo County Constabulary",
+            "Demo County Constabulary (MASH)",
+            "Demo County Constabulary, Dunmere",
+        ],
+        School => &[
+            "Dunmere Primary School",
+            "Castlebrook Academy",
+            "Northwick High School",
+            "St Anne's C of E Primary",
+            "Southmoor Community College",
+            "Hollinford Infant School",
+            "Stourleigh Junior School",
+        ],
+        EducationService => &[
+            "Demo County attendance service",
+            "SEND team, Demo County Council",
+        ],
+        Gp => &[
+            "Dunmere Medical Practice",
+            "Northwick Health Centre",
+            "Southmoor Surgery",
+        ],
         HealthVisitor => &["Demo Community Health (health visiting)"],
         Midwife => &["Demo General Hospital maternity unit"],
-        Hospital => &["Demo General Hospital emergency department", "Northwick Hospital urgent care"],
+        Hospital => &[
+            "Demo General Hospital emergency department",
+            "Northwick Hospital urgent care",
+        ],
         SchoolNurse => &["Demo Community Health (school nursing)"],
-        OtherHealth => &["Child and adolescent mental health service", "Adult mental health team", "Drug and alcohol service"],
-        Housing => &["Demo Homes housing association", "Housing options, Demo County Council"],
+        OtherHealth => &[
+            "Child and adolescent mental health service",
+            "Adult mental health team",
+            "Drug and alcohol service",
+        ],
+        Housing => &[
+            "Demo Homes housing association",
+            "Housing options, Demo County Council",
+        ],
         AdultSocialCare => &["Adult social care, Demo County Council"],
         EarlyHelp => &["Families First early help team"],
         OtherCouncilService => &["Youth justice service"],
         OtherLocalAuthority => &["Neighbouring County Council children's services"],
         LegalAgency => &["Probation service", "Cafcass"],
-        Voluntary => &["Dunmere children's centre", "Women's Aid (Demo County)", "Young carers project"],
+        Voluntary => &[
+            "Dunmere children's centre",
+            "Women's Aid (Demo County)",
+            "Young carers project",
+        ],
         _ => &[""],
     };
-    *rng.pick(pick)
+    pick.get(rng.below(pick.len() as u64) as usize).copied().unwrap_or_default()
 }
 
 /// Concern texts by category, in a referrer's words but naming nobody.
@@ -189,7 +234,7 @@ fn concern(category: ConcernCategory, rng: &mut Rng) -> &'static str {
             "Private fostering arrangement: the child has lived with a family friend for two months.",
         ],
     };
-    *rng.pick(pick)
+    pick.get(rng.below(pick.len() as u64) as usize).copied().unwrap_or_default()
 }
 
 const RATIONALES: &[&str] = &[
@@ -255,7 +300,11 @@ impl Thresholds {
                     .order((threshold_indicators::domain, threshold_indicators::position))
                     .select(threshold_indicators::id)
                     .load(c)?;
-                levels.push(Level { id, outcomes, indicators });
+                levels.push(Level {
+                    id,
+                    outcomes,
+                    indicators,
+                });
             }
             if let Some(agreed) = agreed
                 && !levels.is_empty()
@@ -312,14 +361,23 @@ impl Staff {
             .iter()
             .filter(|u| {
                 u.role == Role::TeamManager
-                    && u.team_id.as_ref().is_some_and(|t| front_door_teams.contains(&t))
+                    && u.team_id
+                        .as_ref()
+                        .is_some_and(|t| front_door_teams.contains(&t))
             })
             .map(person)
             .collect();
-        let edt = org.users.iter().filter(|u| u.role == Role::OutOfHoursWorker).map(person).collect();
+        let edt = org
+            .users
+            .iter()
+            .filter(|u| u.role == Role::OutOfHoursWorker)
+            .map(person)
+            .collect();
         let mut assessment: HashMap<usize, Vec<(String, Vec<String>)>> = HashMap::new();
         for t in org.teams.iter().filter(|t| t.name.contains("Assessment")) {
-            let Some(office) = org.offices.iter().position(|o| o.id == t.office_id) else { continue };
+            let Some(office) = org.offices.iter().position(|o| o.id == t.office_id) else {
+                continue;
+            };
             let workers = org
                 .users
                 .iter()
@@ -329,9 +387,17 @@ impl Staff {
                 })
                 .map(|u| u.id.clone())
                 .collect();
-            assessment.entry(office).or_default().push((t.id.clone(), workers));
+            assessment
+                .entry(office)
+                .or_default()
+                .push((t.id.clone(), workers));
         }
-        Staff { screeners, managers, edt, assessment }
+        Staff {
+            screeners,
+            managers,
+            edt,
+            assessment,
+        }
     }
 }
 
@@ -353,7 +419,10 @@ impl Children {
             .select(people::id)
             .load(c)?;
         let (Some(first), Some(last)) = (ids.first().cloned(), ids.last().cloned()) else {
-            return Ok(Children { ids, families: Vec::new() });
+            return Ok(Children {
+                ids,
+                families: Vec::new(),
+            });
         };
         let pairs: Vec<(String, String)> = relationships::table
             .filter(relationships::kind.eq_any(["sibling", "half_sibling"]))
@@ -361,7 +430,11 @@ impl Children {
             .filter(relationships::person_a.le(&last))
             .select((relationships::person_a, relationships::person_b))
             .load(c)?;
-        let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+        let index: HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
         // Union-find over sibling pairs.
         let mut parent: Vec<usize> = (0..ids.len()).collect();
         fn root(parent: &mut [usize], mut i: usize) -> usize {
@@ -429,21 +502,36 @@ impl Clock<'_> {
     }
 
     fn start(&self, d: NaiveDate) -> NaiveDateTime {
-        self.cal.start_of_working_day(d).map(|t| t.naive_utc()).unwrap_or_else(|_| d.and_hms_opt(9, 0, 0).unwrap_or_default())
+        self.cal
+            .start_of_working_day(d)
+            .map(|t| t.naive_utc())
+            .unwrap_or_else(|_| d.and_hms_opt(9, 0, 0).unwrap_or_default())
     }
 
     fn end(&self, d: NaiveDate) -> NaiveDateTime {
-        self.cal.end_of_working_day(d).map(|t| t.naive_utc()).unwrap_or_else(|_| d.and_hms_opt(17, 0, 0).unwrap_or_default())
+        self.cal
+            .end_of_working_day(d)
+            .map(|t| t.naive_utc())
+            .unwrap_or_else(|_| d.and_hms_opt(17, 0, 0).unwrap_or_default())
     }
 
     fn in_hours(&self, t: NaiveDateTime) -> bool {
-        let local = Self::utc(t).with_timezone(&chrono_tz::Europe::London).naive_local();
+        let local = Self::utc(t)
+            .with_timezone(&chrono_tz::Europe::London)
+            .naive_local();
         self.cal.working_hours().contains(local.time())
-            && self.working.get(&local.date()).copied().unwrap_or_else(|| self.cal.is_working_day(local.date()))
+            && self
+                .working
+                .get(&local.date())
+                .copied()
+                .unwrap_or_else(|| self.cal.is_working_day(local.date()))
     }
 
     fn next_working_start(&self, t: NaiveDateTime) -> NaiveDateTime {
-        self.cal.next_working_day_start(Self::utc(t)).map(|x| x.naive_utc()).unwrap_or(t + Duration::hours(12))
+        self.cal
+            .next_working_day_start(Self::utc(t))
+            .map(|x| x.naive_utc())
+            .unwrap_or(t + Duration::hours(12))
     }
 
     /// A random instant: `out_of_hours` picks an evening, night, weekend or bank holiday;
@@ -477,7 +565,10 @@ fn minutes(rng: &mut Rng, lo: i64, hi: i64) -> Duration {
 }
 
 fn format_local(t: NaiveDateTime) -> String {
-    Clock::utc(t).with_timezone(&chrono_tz::Europe::London).format("%-d %B %Y at %H:%M").to_string()
+    Clock::utc(t)
+        .with_timezone(&chrono_tz::Europe::London)
+        .format("%-d %B %Y at %H:%M")
+        .to_string()
 }
 
 /// Generates and writes the year. Runs inside the demo's one transaction, after the people.
@@ -518,14 +609,22 @@ pub(crate) fn write(
     while d <= today {
         let w = cal.is_working_day(d);
         working.insert(d, w);
-        if w { working_days.push(d) } else { closed_days.push(d) }
+        if w {
+            working_days.push(d)
+        } else {
+            closed_days.push(d)
+        }
         d += Duration::days(1);
     }
     if working_days.is_empty() {
         return Ok(Written::default());
     }
     let clock = Clock {
-        deadlines: Deadlines::new(&cal, year_start - Duration::days(800), today + Duration::days(10)),
+        deadlines: Deadlines::new(
+            &cal,
+            year_start - Duration::days(800),
+            today + Duration::days(10),
+        ),
         cal: &cal,
         working,
         working_days,
@@ -542,7 +641,9 @@ pub(crate) fn write(
         .collect();
     let evening = as_at - Duration::hours(11);
     for k in 0..LAST_NIGHT {
-        let t = cairn_db::truncate_to_micros(evening + Duration::minutes(150 * k as i64 + rng.range(0, 90)));
+        let t = cairn_db::truncate_to_micros(
+            evening + Duration::minutes(150 * k as i64 + rng.range(0, 90)),
+        );
         if !clock.in_hours(t) && t < as_at {
             times.push((t, true));
         }
@@ -560,7 +661,11 @@ pub(crate) fn write(
         let Some(&child) = fam.first() else { continue };
         let date = today - Duration::days(rng.range(370, 700));
         let (team, worker) = pick_team(&staff, OFFICE_CENTRAL, &mut rng);
-        let closed_on = if rng.chance(850) { Some(date + Duration::days(rng.range(30, 200))) } else { None };
+        let closed_on = if rng.chance(850) {
+            Some(date + Duration::days(rng.range(30, 200)))
+        } else {
+            None
+        };
         let id = ids.next();
         rows.referrals.push(ReferralRow {
             id: id.clone(),
@@ -572,7 +677,9 @@ pub(crate) fn write(
             primary_need: "N1".into(),
             team_id: team,
             worker_id: worker.clone(),
-            assigned_at: worker.as_ref().map(|_| date.and_hms_opt(12, 0, 0).unwrap_or_default()),
+            assigned_at: worker
+                .as_ref()
+                .map(|_| date.and_hms_opt(12, 0, 0).unwrap_or_default()),
             re_referral: false,
             previous_referral_id: None,
             closed_on,
@@ -581,7 +688,15 @@ pub(crate) fn write(
             created_at: date.and_hms_opt(12, 0, 0).unwrap_or_default(),
             created_by: worker.clone().unwrap_or_else(|| crate::DEMO_AUTHOR.into()),
         });
-        last_referral.insert(child, LastReferral { id, date, closed_on, worker });
+        last_referral.insert(
+            child,
+            LastReferral {
+                id,
+                date,
+                closed_on,
+                worker,
+            },
+        );
     }
 
     let total = times.len();
@@ -609,7 +724,12 @@ pub(crate) fn write(
             &offices,
             &mut last_referral,
             &mut seen_families,
-            Plan { received, sequence, last_night, force },
+            Plan {
+                received,
+                sequence,
+                last_night,
+                force,
+            },
         );
     }
 
@@ -641,7 +761,11 @@ struct Plan {
 /// An assessment team in the office's area (the central office's for the emergency duty
 /// service) and, if it has any, one of its social workers.
 fn pick_team(staff: &Staff, office: usize, rng: &mut Rng) -> (String, Option<String>) {
-    let office = if office == OFFICE_EDS { OFFICE_CENTRAL } else { office };
+    let office = if office == OFFICE_EDS {
+        OFFICE_CENTRAL
+    } else {
+        office
+    };
     let teams = staff
         .assessment
         .get(&office)
@@ -737,7 +861,9 @@ fn message(
         Some(d) => format!("feedback.{}", d.outcome),
         None => "receipt".into(),
     };
-    let Some((subject, body)) = default_template(&key) else { return };
+    let Some((subject, body)) = default_template(&key) else {
+        return;
+    };
     let values = [
         ("{referrer_name}", referrer.name.clone().unwrap_or_default()),
         ("{reference}", contact.reference.clone()),
@@ -751,7 +877,12 @@ fn message(
                 .map(|o| o.label().to_string())
                 .unwrap_or_default(),
         ),
-        ("{early_help_service}", decision.and_then(|d| d.early_help_service.clone()).unwrap_or_default()),
+        (
+            "{early_help_service}",
+            decision
+                .and_then(|d| d.early_help_service.clone())
+                .unwrap_or_default(),
+        ),
     ];
     let created = created.min(clock.as_at);
     let sent = match how {
@@ -764,20 +895,55 @@ fn message(
     .map(cairn_db::truncate_to_micros);
     let emailed = referrer.email.is_some();
     let (status, sent_at, created_at, attempts, error) = match (how, sent, emailed) {
-        (Delivery::Failed, _, true) => ("failed", None, created, 8, Some("550 5.1.1 mailbox unavailable: the address was refused".to_string())),
-        (Delivery::Failed, _, false) | (_, None, false) => ("letter_only", None, created, 0, Some("No email address: print the letter and post it".to_string())),
-        (_, Some(at), true) => ("sent", Some(at), created, if how == Delivery::Late { 4 } else { 1 }, None),
+        (Delivery::Failed, _, true) => (
+            "failed",
+            None,
+            created,
+            8,
+            Some("550 5.1.1 mailbox unavailable: the address was refused".to_string()),
+        ),
+        (Delivery::Failed, _, false) | (_, None, false) => (
+            "letter_only",
+            None,
+            created,
+            0,
+            Some("No email address: print the letter and post it".to_string()),
+        ),
+        (_, Some(at), true) => (
+            "sent",
+            Some(at),
+            created,
+            if how == Delivery::Late { 4 } else { 1 },
+            None,
+        ),
         // A letter to post counts as sent when it is produced.
-        (_, Some(at), false) => ("letter_only", None, at, 0, Some("No email address: print the letter and post it".to_string())),
+        (_, Some(at), false) => (
+            "letter_only",
+            None,
+            at,
+            0,
+            Some("No email address: print the letter and post it".to_string()),
+        ),
         // Written minutes before "today" and not sent yet.
         (Delivery::OnTime, None, true) => ("queued", None, created, 0, None),
-        (_, None, true) => ("retrying", None, created, 2, Some("Connection refused by the mail server".to_string())),
+        (_, None, true) => (
+            "retrying",
+            None,
+            created,
+            2,
+            Some("Connection refused by the mail server".to_string()),
+        ),
     };
     rows.messages.push(MessageRow {
         id: ids.next(),
         contact_id: contact.id.clone(),
         decision_id: decision.map(|d| d.id.clone()),
-        kind: if decision.is_some() { "feedback" } else { "receipt" }.into(),
+        kind: if decision.is_some() {
+            "feedback"
+        } else {
+            "receipt"
+        }
+        .into(),
         recipient_name: referrer.name.clone().unwrap_or_default(),
         recipient_email: referrer.email.clone(),
         subject: fill(&subject, &values),
@@ -792,21 +958,48 @@ fn message(
     });
 }
 
-fn referrer_for(rng: &mut Rng, contact_id: &str, kind: ReferrerKind, agency: AgencyType) -> ReferrerRow {
+fn referrer_for(
+    rng: &mut Rng,
+    contact_id: &str,
+    kind: ReferrerKind,
+    agency: AgencyType,
+) -> ReferrerRow {
     let anonymous = kind == ReferrerKind::Anonymous;
     let heritage = rng.weighted(STAFF_HERITAGE);
     let pool = heritage.pool();
-    let given = if rng.chance(550) { rng.pick(pool.female) } else { rng.pick(pool.male) };
+    let given = if rng.chance(550) {
+        rng.pick(pool.female)
+    } else {
+        rng.pick(pool.male)
+    };
     let family = rng.pick(pool.family);
     let professional = kind == ReferrerKind::Professional;
     let organisation = professional.then(|| organisation_name(agency, rng).to_string());
-    let slug = |s: &str| s.to_lowercase().chars().filter(char::is_ascii_alphanumeric).collect::<String>();
+    let slug = |s: &str| {
+        s.to_lowercase()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+    };
     let email = if anonymous {
         None
     } else if professional && rng.chance(900) {
-        Some(format!("{}.{}@{}.example", slug(given), slug(family), slug(organisation.as_deref().unwrap_or("agency")).chars().take(20).collect::<String>()))
+        Some(format!(
+            "{}.{}@{}.example",
+            slug(given),
+            slug(family),
+            slug(organisation.as_deref().unwrap_or("agency"))
+                .chars()
+                .take(20)
+                .collect::<String>()
+        ))
     } else if !professional && rng.chance(400) {
-        Some(format!("{}.{}{}@mail.example", slug(given), slug(family), rng.range(1, 99)))
+        Some(format!(
+            "{}.{}{}@mail.example",
+            slug(given),
+            slug(family),
+            rng.range(1, 99)
+        ))
     } else {
         None
     };
@@ -825,7 +1018,10 @@ fn referrer_for(rng: &mut Rng, contact_id: &str, kind: ReferrerKind, agency: Age
         name: (!anonymous).then(|| format!("{given} {family}")),
         role: role.map(str::to_string),
         organisation,
-        agency: (professional || kind == ReferrerKind::Family || kind == ReferrerKind::MemberOfPublic || kind == ReferrerKind::SelfReferral)
+        agency: (professional
+            || kind == ReferrerKind::Family
+            || kind == ReferrerKind::MemberOfPublic
+            || kind == ReferrerKind::SelfReferral)
             .then(|| agency.code().to_string()),
         phone: (!anonymous).then(|| format!("0{}", rng.range(1_200_000_000, 1_999_999_999))),
         email,
@@ -852,21 +1048,39 @@ fn contact(
 ) {
     let received = plan.received;
     // `write` only runs with at least one agreed version, so there is always one.
-    let Some((doc, levels)) = thresholds.at(received) else { return };
+    let Some((doc, levels)) = thresholds.at(received) else {
+        return;
+    };
     let id = ids.next();
     let (kind, agency) = {
-        let weighted: Vec<((ReferrerKind, AgencyType), u32)> = SOURCES.iter().map(|(k, a, w)| ((*k, *a), *w)).collect();
+        let weighted: Vec<((ReferrerKind, AgencyType), u32)> =
+            SOURCES.iter().map(|(k, a, w)| ((*k, *a), *w)).collect();
         rng.weighted(&weighted)
     };
     let in_hours = clock.in_hours(received);
     let channel = if !in_hours && (plan.last_night || rng.chance(550)) {
         "out_of_hours"
     } else if agency == AgencyType::Police {
-        if rng.chance(800) { "police_notification" } else { "phone" }
+        if rng.chance(800) {
+            "police_notification"
+        } else {
+            "phone"
+        }
     } else if kind == ReferrerKind::Professional {
-        rng.weighted(&[("phone", 450), ("email", 250), ("online_form", 250), ("letter", 30), ("in_person", 20)])
+        rng.weighted(&[
+            ("phone", 450),
+            ("email", 250),
+            ("online_form", 250),
+            ("letter", 30),
+            ("in_person", 20),
+        ])
     } else {
-        rng.weighted(&[("phone", 700), ("online_form", 150), ("in_person", 100), ("letter", 50)])
+        rng.weighted(&[
+            ("phone", 700),
+            ("online_form", 150),
+            ("in_person", 100),
+            ("letter", 50),
+        ])
     };
     let out_of_hours = channel == "out_of_hours" || !in_hours;
     let office = if out_of_hours {
@@ -882,7 +1096,13 @@ fn contact(
     // Most are recorded within minutes; a few late, with the reason.
     let recorded_late = !plan.last_night && rng.chance(30);
     let recorded_at = cairn_db::truncate_to_micros(
-        (received + if recorded_late { minutes(rng, 24 * 60, 72 * 60) } else { minutes(rng, 2, 40) }).min(clock.as_at),
+        (received
+            + if recorded_late {
+                minutes(rng, 24 * 60, 72 * 60)
+            } else {
+                minutes(rng, 2, 40)
+            })
+        .min(clock.as_at),
     );
 
     // The family: a new one mostly, sometimes one seen before this year. The contacts held
@@ -912,8 +1132,14 @@ fn contact(
         f
     };
     let members = pool.families.get(family).cloned().unwrap_or_default();
-    let wanted = rng.weighted(&[(1usize, 70), (2, 22), (3, 8)]).min(members.len());
-    let start = if members.len() > wanted { rng.below((members.len() - wanted + 1) as u64) as usize } else { 0 };
+    let wanted = rng
+        .weighted(&[(1usize, 70), (2, 22), (3, 8)])
+        .min(members.len());
+    let start = if members.len() > wanted {
+        rng.below((members.len() - wanted + 1) as u64) as usize
+    } else {
+        0
+    };
     let named: Vec<usize> = members.iter().skip(start).take(wanted).copied().collect();
 
     let first_category = rng.pick(ConcernCategory::ALL);
@@ -940,7 +1166,12 @@ fn contact(
             contact_id: id.clone(),
             person_id: pool.ids[*child].clone(),
             position: i32::try_from(position).unwrap_or(0),
-            routed_to: if open.is_some() { "allocated_worker" } else { "screening" }.into(),
+            routed_to: if open.is_some() {
+                "allocated_worker"
+            } else {
+                "screening"
+            }
+            .into(),
             open_referral_id: open.map(|r| r.id.clone()),
             allocated_worker_id: open.and_then(|r| r.worker.clone()),
             worker_acknowledged_at: open
@@ -984,19 +1215,41 @@ fn contact(
     ]);
     let level = levels.get(level_index.min(levels.len().saturating_sub(1)));
     let mut outcome = match level_index {
-        0 => rng.weighted(&[(ScreeningOutcome::NoFurtherAction, 60), (ScreeningOutcome::InformationAdvice, 40)]),
-        1 => rng.weighted(&[(ScreeningOutcome::InformationAdvice, 40), (ScreeningOutcome::EarlyHelp, 55), (ScreeningOutcome::NoFurtherAction, 5)]),
-        2 => rng.weighted(&[(ScreeningOutcome::EarlyHelp, 88), (ScreeningOutcome::Referral, 8), (ScreeningOutcome::InformationAdvice, 4)]),
-        _ => rng.weighted(&[(ScreeningOutcome::Referral, 80), (ScreeningOutcome::StrategyDiscussion, 18), (ScreeningOutcome::EarlyHelp, 2)]),
+        0 => rng.weighted(&[
+            (ScreeningOutcome::NoFurtherAction, 60),
+            (ScreeningOutcome::InformationAdvice, 40),
+        ]),
+        1 => rng.weighted(&[
+            (ScreeningOutcome::InformationAdvice, 40),
+            (ScreeningOutcome::EarlyHelp, 55),
+            (ScreeningOutcome::NoFurtherAction, 5),
+        ]),
+        2 => rng.weighted(&[
+            (ScreeningOutcome::EarlyHelp, 88),
+            (ScreeningOutcome::Referral, 8),
+            (ScreeningOutcome::InformationAdvice, 4),
+        ]),
+        _ => rng.weighted(&[
+            (ScreeningOutcome::Referral, 80),
+            (ScreeningOutcome::StrategyDiscussion, 18),
+            (ScreeningOutcome::EarlyHelp, 2),
+        ]),
     };
     // The few decisions held for a manager at "today" need one.
     if plan.force == Force::Awaiting && outcome == ScreeningOutcome::InformationAdvice {
-        outcome = if level_index == 0 { ScreeningOutcome::NoFurtherAction } else { ScreeningOutcome::EarlyHelp };
+        outcome = if level_index == 0 {
+            ScreeningOutcome::NoFurtherAction
+        } else {
+            ScreeningOutcome::EarlyHelp
+        };
     }
     if outcome == ScreeningOutcome::StrategyDiscussion {
         rag = "red";
     }
-    let needs_manager = settings.outcomes_needing_authorisation.iter().any(|o| o == outcome.code());
+    let needs_manager = settings
+        .outcomes_needing_authorisation
+        .iter()
+        .any(|o| o == outcome.code());
     let late = rng.chance(120);
     let span = (deadline - received).num_minutes().max(30);
     let mut finalised = if rag == "red" && !late {
@@ -1018,7 +1271,9 @@ fn contact(
             finalised = decided;
         }
         Force::Awaiting if needs_manager => {
-            decided = decided.min(clock.as_at - minutes(rng, 5, 60)).max(recorded_at + Duration::minutes(1));
+            decided = decided
+                .min(clock.as_at - minutes(rng, 5, 60))
+                .max(recorded_at + Duration::minutes(1));
             finalised = clock.as_at + Duration::hours(1);
         }
         _ => {}
@@ -1054,7 +1309,8 @@ fn contact(
         "with_allocated_worker"
     };
     let claimed = status == "screening" && !links.is_empty() && rng.chance(350);
-    let claim_at = cairn_db::truncate_to_micros((clock.as_at - minutes(rng, 3, 45)).max(recorded_at));
+    let claim_at =
+        cairn_db::truncate_to_micros((clock.as_at - minutes(rng, 3, 45)).max(recorded_at));
     let mut row = ContactRow {
         id: id.clone(),
         reference,
@@ -1065,7 +1321,11 @@ fn contact(
         channel: channel.into(),
         referral_source: agency.referral_source().code().into(),
         concern: concern(*first_category, rng).into(),
-        categories: categories.iter().map(|c| c.code()).collect::<Vec<_>>().join(","),
+        categories: categories
+            .iter()
+            .map(|c| c.code())
+            .collect::<Vec<_>>()
+            .join(","),
         consent: consent.into(),
         consent_reason: (consent == "not_sought")
             .then(|| "Telling the parents first could put the child at greater risk.".to_string()),
@@ -1089,7 +1349,11 @@ fn contact(
     // Out of hours: what the emergency duty team did, and the day team's handover.
     if out_of_hours {
         let acted = plan.last_night || rng.chance(500);
-        let edt = if staff.edt.is_empty() { recorder.clone() } else { rng.pick(&staff.edt).id.clone() };
+        let edt = if staff.edt.is_empty() {
+            recorder.clone()
+        } else {
+            rng.pick(&staff.edt).id.clone()
+        };
         if acted {
             let n = if plan.last_night { 2 } else { rng.range(1, 2) };
             for k in 0..n {
@@ -1106,7 +1370,9 @@ fn contact(
                         ("other", 50),
                     ])
                 };
-                let at = cairn_db::truncate_to_micros((received + minutes(rng, 10, 150)).min(clock.as_at - Duration::minutes(1)));
+                let at = cairn_db::truncate_to_micros(
+                    (received + minutes(rng, 10, 150)).min(clock.as_at - Duration::minutes(1)),
+                );
                 let action = OutOfHoursActionRow {
                     id: ids.next(),
                     contact_id: id.clone(),
@@ -1127,7 +1393,16 @@ fn contact(
                     recorded_at: at,
                 };
                 for l in &links {
-                    rows.events.push(event(ids, at, "out_of_hours.action", Some(&l.person_id), "out_of_hours_action", &action.id, &edt, json!({ "kind": kind, "contact": row.reference })));
+                    rows.events.push(event(
+                        ids,
+                        at,
+                        "out_of_hours.action",
+                        Some(&l.person_id),
+                        "out_of_hours_action",
+                        &action.id,
+                        &edt,
+                        json!({ "kind": kind, "contact": row.reference }),
+                    ));
                 }
                 rows.ooh.push(action);
             }
@@ -1135,22 +1410,46 @@ fn contact(
         let day_start = clock.next_working_start(received);
         if !plan.last_night && day_start + Duration::minutes(20) <= clock.as_at {
             let by = rng.pick(&staff.screeners).0.id.clone();
-            let at = cairn_db::truncate_to_micros((day_start + minutes(rng, 5, 90)).min(clock.as_at));
+            let at =
+                cairn_db::truncate_to_micros((day_start + minutes(rng, 5, 90)).min(clock.as_at));
             row.handover_acknowledged_by = Some(by.clone());
             row.handover_acknowledged_at = Some(at);
-            rows.events.push(event(ids, at, "handover.acknowledged", None, "contact", &id, &by, json!({})));
+            rows.events.push(event(
+                ids,
+                at,
+                "handover.acknowledged",
+                None,
+                "contact",
+                &id,
+                &by,
+                json!({}),
+            ));
         }
     }
 
     // The receipt, for an identifiable referrer.
     let identifiable = referrer.kind != ReferrerKind::Anonymous.code() && referrer.name.is_some();
     if identifiable {
-        message(rows, rng, ids, clock, settings, &row, &referrer, None, received, recorded_at);
+        message(
+            rows,
+            rng,
+            ids,
+            clock,
+            settings,
+            &row,
+            &referrer,
+            None,
+            received,
+            recorded_at,
+        );
     }
 
     if is_decided && let Some(level) = level {
         let decision_id = ids.next();
-        let fits = level.outcomes.split(',').any(|o| o.trim() == outcome.code());
+        let fits = level
+            .outcomes
+            .split(',')
+            .any(|o| o.trim() == outcome.code());
         let opens = outcome.opens_referral();
         let (team, worker) = pick_team(staff, office, rng);
         let manager = rng.pick(&staff.managers).id.clone();
@@ -1162,7 +1461,8 @@ fn contact(
             rationale: rng.pick(RATIONALES).to_string(),
             rag: rag.into(),
             outcome: outcome.code().into(),
-            early_help_service: (outcome == ScreeningOutcome::EarlyHelp).then(|| rng.pick(EARLY_HELP_SERVICES).to_string()),
+            early_help_service: (outcome == ScreeningOutcome::EarlyHelp)
+                .then(|| rng.pick(EARLY_HELP_SERVICES).to_string()),
             override_reason: (!fits).then(|| rng.pick(OVERRIDE_REASONS).to_string()),
             receiving_team_id: opens.then(|| team.clone()),
             receiving_worker_id: None,
@@ -1170,26 +1470,56 @@ fn contact(
                 if outcome == ScreeningOutcome::StrategyDiscussion {
                     "N1"
                 } else {
-                    rng.weighted(&[("N1", 550), ("N4", 110), ("N5", 110), ("N3", 90), ("N2", 50), ("N6", 40), ("N8", 30), ("N7", 20)])
+                    rng.weighted(&[
+                        ("N1", 550),
+                        ("N4", 110),
+                        ("N5", 110),
+                        ("N3", 90),
+                        ("N2", 50),
+                        ("N6", 40),
+                        ("N8", 30),
+                        ("N7", 20),
+                    ])
                 }
                 .to_string()
             }),
-            status: if is_final { "final" } else { "awaiting_authorisation" }.into(),
+            status: if is_final {
+                "final"
+            } else {
+                "awaiting_authorisation"
+            }
+            .into(),
             decided_by: screener.id.clone(),
             decided_at: decided,
             finalised_at: is_final.then_some(finalised),
         };
         let chosen = level.indicators.len().min(rng.range(1, 3) as usize);
-        let offset = if level.indicators.len() > chosen { rng.below((level.indicators.len() - chosen) as u64) as usize } else { 0 };
+        let offset = if level.indicators.len() > chosen {
+            rng.below((level.indicators.len() - chosen) as u64) as usize
+        } else {
+            0
+        };
         for ind in level.indicators.iter().skip(offset).take(chosen) {
-            rows.indicators.push(DecisionIndicatorRow { decision_id: decision_id.clone(), indicator_id: ind.clone() });
+            rows.indicators.push(DecisionIndicatorRow {
+                decision_id: decision_id.clone(),
+                indicator_id: ind.clone(),
+            });
         }
         for &ci in &screening_children {
             if let Some(l) = links.get_mut(ci) {
                 l.decision_id = Some(decision_id.clone());
                 rows.events.push(event(ids, decided, "screening.decided", Some(&l.person_id), "screening_decision", &decision_id, &screener.id, json!({ "outcome": decision.outcome, "status": if needs_manager { "awaiting_authorisation" } else { "final" }, "level": level.id, "rag": rag })));
                 if is_final && needs_manager {
-                    rows.events.push(event(ids, finalised, "screening.authorised", Some(&l.person_id), "screening_decision", &decision_id, &manager, json!({ "outcome": decision.outcome })));
+                    rows.events.push(event(
+                        ids,
+                        finalised,
+                        "screening.authorised",
+                        Some(&l.person_id),
+                        "screening_decision",
+                        &decision_id,
+                        &manager,
+                        json!({ "outcome": decision.outcome }),
+                    ));
                 }
             }
         }
@@ -1199,7 +1529,13 @@ fn contact(
                 decision_id: decision_id.clone(),
                 reviewer_id: manager,
                 action: "authorised".into(),
-                comments: rng.pick(&["Agreed.", "Agreed: the level and outcome fit.", "Agreed; please make sure the school knows."]).to_string(),
+                comments: rng
+                    .pick(&[
+                        "Agreed.",
+                        "Agreed: the level and outcome fit.",
+                        "Agreed; please make sure the school knows.",
+                    ])
+                    .to_string(),
                 at: finalised,
             });
         }
@@ -1215,10 +1551,12 @@ fn contact(
                     (at <= clock.as_at && rng.chance(900)).then_some(at)
                 });
                 let age = (clock.as_at.date() - date).num_days();
-                let closed_on = (age > 45 && assigned.is_some() && rng.chance((300 + age.min(300) * 2) as u32))
-                    .then(|| date + Duration::days(rng.range(25, (age - 1).clamp(26, 220))))
-                    .filter(|d| *d < clock.as_at.date());
-                let reason = closed_on.map(|_| closure_reason(rng, office == OFFICE_NORTH).to_string());
+                let closed_on =
+                    (age > 45 && assigned.is_some() && rng.chance((300 + age.min(300) * 2) as u32))
+                        .then(|| date + Duration::days(rng.range(25, (age - 1).clamp(26, 220))))
+                        .filter(|d| *d < clock.as_at.date());
+                let reason =
+                    closed_on.map(|_| closure_reason(rng, office == OFFICE_NORTH).to_string());
                 rows.referrals.push(ReferralRow {
                     id: referral_id.clone(),
                     person_id: l.person_id.clone(),
@@ -1240,18 +1578,55 @@ fn contact(
                 });
                 rows.events.push(event(ids, finalised, "referral.opened", Some(&l.person_id), "referral", &referral_id, &screener.id, json!({ "referral_date": date, "source": row.referral_source, "re_referral": re, "team": team })));
                 if let (Some(at), Some(w)) = (assigned, &worker) {
-                    rows.events.push(event(ids, at, "referral.assigned", Some(&l.person_id), "referral", &referral_id, &manager_of(staff, rng), json!({ "team": team, "worker": w })));
+                    rows.events.push(event(
+                        ids,
+                        at,
+                        "referral.assigned",
+                        Some(&l.person_id),
+                        "referral",
+                        &referral_id,
+                        &manager_of(staff, rng),
+                        json!({ "team": team, "worker": w }),
+                    ));
                 }
                 if let (Some(on), Some(reason)) = (closed_on, &reason) {
                     let at = on.and_hms_opt(16, 0, 0).unwrap_or_default();
-                    rows.events.push(event(ids, at, "referral.closed", Some(&l.person_id), "referral", &referral_id, worker.as_deref().unwrap_or(&screener.id), json!({ "closed_on": on, "reason": reason })));
+                    rows.events.push(event(
+                        ids,
+                        at,
+                        "referral.closed",
+                        Some(&l.person_id),
+                        "referral",
+                        &referral_id,
+                        worker.as_deref().unwrap_or(&screener.id),
+                        json!({ "closed_on": on, "reason": reason }),
+                    ));
                 }
                 l.referral_id = Some(referral_id.clone());
-                last_referral.insert(child, LastReferral { id: referral_id, date, closed_on, worker: assigned.and(worker.clone()) });
+                last_referral.insert(
+                    child,
+                    LastReferral {
+                        id: referral_id,
+                        date,
+                        closed_on,
+                        worker: assigned.and(worker.clone()),
+                    },
+                );
             }
         }
         if is_final && referrer.wants_feedback && identifiable {
-            message(rows, rng, ids, clock, settings, &row, &referrer, Some(&decision), finalised, finalised);
+            message(
+                rows,
+                rng,
+                ids,
+                clock,
+                settings,
+                &row,
+                &referrer,
+                Some(&decision),
+                finalised,
+                finalised,
+            );
         }
         rows.decisions.push(decision);
     }
@@ -1280,14 +1655,18 @@ fn store(c: &mut DbConn, mut rows: Rows, next_reference: i64) -> Result<(), Demo
         cairn_db::insert_batch!(c, decision_reviews::table, chunk)?;
     }
     // A re-referral names the referral before it, so older ones go first.
-    rows.referrals.sort_by(|a, b| a.referral_date.cmp(&b.referral_date).then_with(|| a.created_at.cmp(&b.created_at)));
+    rows.referrals.sort_by(|a, b| {
+        a.referral_date
+            .cmp(&b.referral_date)
+            .then_with(|| a.created_at.cmp(&b.created_at))
+    });
     referral_repo::insert_many(c, &rows.referrals)?;
     contact_repo::insert_many(c, &[], &[], &rows.children)?;
     message_repo::insert_many(c, &rows.messages)?;
     for chunk in rows.ooh.chunks(500) {
         cairn_db::insert_batch!(c, out_of_hours_actions::table, chunk)?;
     }
-    rows.events.sort_by(|a, b| a.at.cmp(&b.at));
+    rows.events.sort_by_key(|e| e.at);
     events::append_many(c, &rows.events)?;
     diesel::update(
         id_sequences::table
@@ -1304,4 +1683,3 @@ fn store(c: &mut DbConn, mut rows: Rows, next_reference: i64) -> Result<(), Demo
     }
     Ok(())
 }
-

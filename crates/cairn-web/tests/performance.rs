@@ -164,11 +164,13 @@ fn a_contact(db: &TestDb) -> String {
     office
 }
 
-both_backends!(the_page_shows_a_chart_and_a_table_for_every_figure, |db: TestDb| {
-    let office = a_contact(&db);
-    let manager = signed_in(&db, "manager", Role::TeamManager);
-    let app = app(&db);
-    runtime().block_on(async {
+both_backends!(
+    the_page_shows_a_chart_and_a_table_for_every_figure,
+    |db: TestDb| {
+        let office = a_contact(&db);
+        let manager = signed_in(&db, "manager", Role::TeamManager);
+        let app = app(&db);
+        runtime().block_on(async {
         let page = send(&app, get("/performance/front-door", &manager)).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let charts = page.body.matches("<svg").count();
@@ -217,7 +219,8 @@ both_backends!(the_page_shows_a_chart_and_a_table_for_every_figure, |db: TestDb|
         let bad_csv = send(&app, get("/performance/front-door/sources.csv?to-day=1&to-month=1&to-year=2001", &manager)).await;
         assert_eq!(bad_csv.status, StatusCode::BAD_REQUEST);
     });
-});
+    }
+);
 
 both_backends!(the_receipts_report_lists_the_late_letter, |db: TestDb| {
     a_contact(&db);
@@ -226,7 +229,11 @@ both_backends!(the_receipts_report_lists_the_late_letter, |db: TestDb| {
     runtime().block_on(async {
         let page = send(&app, get("/reports/receipts", &manager)).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        assert!(page.body.contains("1 late or missing message"), "{}", page.body);
+        assert!(
+            page.body.contains("1 late or missing message"),
+            "{}",
+            page.body
+        );
         assert!(page.body.contains("Ms Priya Shah"));
         assert!(page.body.contains("Sent late"));
         let only_missing = send(&app, get("/reports/receipts?problem=missing", &manager)).await;
@@ -234,7 +241,9 @@ both_backends!(the_receipts_report_lists_the_late_letter, |db: TestDb| {
         let csv = send(&app, get("/reports/receipts.csv?kind=receipt", &manager)).await;
         assert_eq!(csv.status, StatusCode::OK);
         assert_eq!(
-            csv.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+            csv.headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
             Some("text/csv; charset=utf-8")
         );
         assert!(csv.body.starts_with("Contact reference,Received,Office,"));
@@ -249,9 +258,21 @@ both_backends!(a_social_worker_is_refused, |db: TestDb| {
     let app = app(&db);
     runtime().block_on(async {
         let home = send(&app, get("/", &sw)).await;
-        assert!(!home.body.contains("/performance/front-door"), "not in their navigation");
-        for path in ["/performance/front-door", "/performance/front-door/sources.csv", "/reports/receipts", "/reports/receipts.csv"] {
-            assert_eq!(send(&app, get(path, &sw)).await.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            !home.body.contains("/performance/front-door"),
+            "not in their navigation"
+        );
+        for path in [
+            "/performance/front-door",
+            "/performance/front-door/sources.csv",
+            "/reports/receipts",
+            "/reports/receipts.csv",
+        ] {
+            assert_eq!(
+                send(&app, get(path, &sw)).await.status,
+                StatusCode::FORBIDDEN,
+                "{path}"
+            );
         }
     });
     let mut c = db.conn();

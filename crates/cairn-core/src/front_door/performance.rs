@@ -60,6 +60,8 @@ pub const MAX_CHART_BARS: usize = 25;
 pub const REPORT_PAGE_ROWS: usize = 500;
 /// Rows the report reads at most, per message kind.
 pub const REPORT_LIMIT: i64 = 20_000;
+/// A contact received this long ago is past any one-working-day deadline.
+const SETTLED_DAYS: i64 = 31;
 /// The longest period one page may cover, to keep a mistyped year from scanning decades.
 pub const MAX_PERIOD_DAYS: i64 = 5 * 366;
 
@@ -258,10 +260,9 @@ impl Figure {
             };
             if let (Some(row), Some(col)) =
                 (rows.get_mut(i), columns.iter().position(|c| *c == r.label))
+                && let Some(cell) = row.1.get_mut(col)
             {
-                if let Some(cell) = row.1.get_mut(col) {
-                    *cell = format!("{} ({})", r.count, r.percent_text());
-                }
+                *cell = format!("{} ({})", r.count, r.percent_text());
             }
         }
         Some(WideTable { columns, rows })
@@ -518,7 +519,40 @@ fn referral_share_chart(title: &str, rows: &[FigureRow], limit: usize, what: &st
 }
 
 type ContactCounts = Vec<(String, String, bool, i64)>;
-type DecisionCounts = Vec<(String, String, String, String, i64)>;
+/// Final decisions counted three ways: (level, outcome, n), (office, outcome, n) and
+/// (screener, outcome, n), from one query.
+#[derive(Clone, Default)]
+struct DecisionCounts {
+    by_level: Vec<(String, String, i64)>,
+    by_office: Vec<(String, String, i64)>,
+    by_screener: Vec<(String, String, i64)>,
+}
+
+impl DecisionCounts {
+    /// Rolls up (level, office, screener, outcome, n) rows: a large county gives some ten
+    /// thousand of them, reduced here once rather than for each figure.
+    fn from(rows: Vec<(String, String, String, String, i64)>) -> DecisionCounts {
+        let mut level: HashMap<(String, String), i64> = HashMap::new();
+        let mut office: HashMap<(String, String), i64> = HashMap::new();
+        let mut screener: HashMap<(String, String), i64> = HashMap::new();
+        for (l, o, u, outcome, n) in rows {
+            *level.entry((l, outcome.clone())).or_default() += n;
+            *office.entry((o, outcome.clone())).or_default() += n;
+            *screener.entry((u, outcome)).or_default() += n;
+        }
+        let flat = |m: HashMap<(String, String), i64>| -> Vec<(String, String, i64)> {
+            let mut v: Vec<(String, String, i64)> =
+                m.into_iter().map(|((k, o), n)| (k, o, n)).collect();
+            v.sort();
+            v
+        };
+        DecisionCounts {
+            by_level: flat(level),
+            by_office: flat(office),
+            by_screener: flat(screener),
+        }
+    }
+}
 type ReferralCounts = Vec<(Option<String>, i64, i64, i64, i64)>;
 
 /// What the figures are computed from. Several figures share one counting query (sources,
@@ -556,7 +590,7 @@ impl<'a> Ctx<'a> {
 
     fn decisions(&mut self, c: &mut DbConn) -> ServiceResult<DecisionCounts> {
         if self.decisions.is_none() {
-            self.decisions = Some(repo::decision_counts(c, &self.scope)?);
+            self.decisions = Some(DecisionCounts::from(repo::decision_counts(c, &self.scope)?));
         }
         Ok(self.decisions.clone().unwrap_or_default())
     }
@@ -657,8 +691,9 @@ fn figure(c: &mut DbConn, ctx: &mut Ctx<'_>, key: &str) -> ServiceResult<Figure>
                 .collect();
             let counts = ctx
                 .decisions(c)?
+                .by_level
                 .into_iter()
-                .map(|(level, _, _, outcome, n)| {
+                .map(|(level, outcome, n)| {
                     let (pos, name) = levels
                         .get(&level)
                         .cloned()
@@ -694,8 +729,9 @@ fn figure(c: &mut DbConn, ctx: &mut Ctx<'_>, key: &str) -> ServiceResult<Figure>
                 .collect();
             let counts = ctx
                 .decisions(c)?
+                .by_office
                 .into_iter()
-                .map(|(_, office, _, outcome, n)| {
+                .map(|(office, outcome, n)| {
                     let name = offices
                         .get(&office)
                         .cloned()
@@ -718,11 +754,7 @@ fn figure(c: &mut DbConn, ctx: &mut Ctx<'_>, key: &str) -> ServiceResult<Figure>
             }
         }
         "outcomes-by-screener" => {
-            let raw: Vec<(String, String, i64)> = ctx
-                .decisions(c)?
-                .into_iter()
-                .map(|(_, _, user, outcome, n)| (user, outcome, n))
-                .collect();
+            let raw = ctx.decisions(c)?.by_screener;
             let mut ids: Vec<String> = raw.iter().map(|(u, _, _)| u.clone()).collect();
             ids.sort();
             ids.dedup();
@@ -796,17 +828,31 @@ fn figure(c: &mut DbConn, ctx: &mut Ctx<'_>, key: &str) -> ServiceResult<Figure>
             }
         }
         "receipts-in-time" => {
-            let counts = repo::receipt_counts(c, s, ctx.now)?;
+            // A one-working-day deadline falls within days of receipt (the longest run of
+            // closed days is Christmas and any closure days next to it), so a receipt missing
+            // for a contact received over a month ago is certainly late; only more recent ones
+            // need the calendar.
+            let settled = ctx.now - Duration::days(SETTLED_DAYS);
+            let counts = repo::receipt_counts(c, s, ctx.now, settled)?;
             let cal = calendar(ctx.settings);
             let deadlines = Deadlines::new(
                 &cal,
                 ctx.filter.from - Duration::days(1),
                 ctx.filter.to + Duration::days(1),
             );
-            let missing_overdue = repo::receipts_missing_received(c, s)?
-                .into_iter()
-                .filter(|r| deadlines.one_working_day(*r) < ctx.now)
-                .count() as i64;
+            let recent = Scope {
+                from: s.from.max(settled),
+                ..s.clone()
+            };
+            let missing_recent = if recent.from < recent.to {
+                repo::receipts_missing_received(c, &recent)?
+                    .into_iter()
+                    .filter(|r| deadlines.one_working_day(*r) < ctx.now)
+                    .count() as i64
+            } else {
+                0
+            };
+            let missing_overdue = counts.missing_settled + missing_recent;
             let total = counts.on_time + counts.late + counts.unsent_overdue + missing_overdue;
             let rows = vec![
                 FigureRow::new(None, "Sent within one working day", counts.on_time, total),

@@ -8,89 +8,19 @@ use cairn_core::front_door::queue::{self, QueueView};
 use cairn_core::front_door::screening::{self, DecisionInput, Review};
 use cairn_core::jobs;
 use cairn_core::testing_smtp::{SmtpTestServer, closed_port, unique_address};
-use cairn_core::{ServiceError, Settings};
+use cairn_core::{Actor, ServiceError, Settings};
 use cairn_db::DbConn;
 use cairn_db::both_backends;
 use cairn_db::front_door::contacts as contact_repo;
 use cairn_db::front_door::messages as message_repo;
 use cairn_db::front_door::referrals as referral_repo;
-use cairn_db::schema::{
-    contacts as contacts_t, referrals as referrals_t, threshold_documents, threshold_indicators,
-    threshold_levels,
-};
+use cairn_db::schema::{contacts as contacts_t, referrals as referrals_t, threshold_documents};
 use cairn_db::testing::TestDb;
 use cairn_domain::roles::Role;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use diesel::prelude::*;
 
 use crate::support::*;
-
-/// An agreed threshold document written straight into the tables (its own service is tested
-/// elsewhere): level 1 fits NFA/advice, level 4 fits referral/strategy.
-struct Thresholds {
-    doc: String,
-    level1: String,
-    level4: String,
-    indicator4: String,
-}
-
-fn agreed_thresholds(conn: &mut DbConn, version: i32) -> Thresholds {
-    let now = cairn_db::now();
-    let doc = uuid::Uuid::now_v7().to_string();
-    diesel::insert_into(threshold_documents::table)
-        .values((
-            threshold_documents::id.eq(&doc),
-            threshold_documents::version_number.eq(version),
-            threshold_documents::title.eq("Right help, right time"),
-            threshold_documents::status.eq("agreed"),
-            threshold_documents::introduction.eq("How partners decide."),
-            threshold_documents::signatories.eq("[\"Council\"]"),
-            threshold_documents::version.eq(1),
-            threshold_documents::created_at.eq(now),
-            threshold_documents::created_by.eq("test"),
-            threshold_documents::updated_at.eq(now),
-            threshold_documents::updated_by.eq("test"),
-        ))
-        .execute(conn)
-        .unwrap();
-    let mut ids = Vec::new();
-    for (pos, name, outcomes) in [
-        (1, "Universal", "no_further_action,information_advice"),
-        (4, "Children's social care", "referral,strategy_discussion"),
-    ] {
-        let id = uuid::Uuid::now_v7().to_string();
-        diesel::insert_into(threshold_levels::table)
-            .values((
-                threshold_levels::id.eq(&id),
-                threshold_levels::document_id.eq(&doc),
-                threshold_levels::position.eq(pos),
-                threshold_levels::name.eq(name),
-                threshold_levels::summary.eq("summary"),
-                threshold_levels::response.eq("response"),
-                threshold_levels::outcomes.eq(outcomes),
-            ))
-            .execute(conn)
-            .unwrap();
-        ids.push(id);
-    }
-    let indicator = uuid::Uuid::now_v7().to_string();
-    diesel::insert_into(threshold_indicators::table)
-        .values((
-            threshold_indicators::id.eq(&indicator),
-            threshold_indicators::level_id.eq(&ids[1]),
-            threshold_indicators::domain.eq("family_environment"),
-            threshold_indicators::position.eq(1),
-            threshold_indicators::text.eq("Serious domestic abuse"),
-        ))
-        .execute(conn)
-        .unwrap();
-    Thresholds {
-        doc,
-        level1: ids[0].clone(),
-        level4: ids[1].clone(),
-        indicator4: indicator,
-    }
-}
 
 fn school_contact(children: Vec<String>, email: Option<String>) -> ContactInput {
     ContactInput {
@@ -112,6 +42,13 @@ fn school_contact(children: Vec<String>, email: Option<String>) -> ContactInput 
         consent_reason: "Asking the father could put Amelia at greater risk.".into(),
         ..ContactInput::default()
     }
+}
+
+/// [`school_contact`] about `children`, recorded by `actor`; its id.
+fn record_school_contact(conn: &mut DbConn, actor: &Actor, children: Vec<String>) -> String {
+    contacts::record(conn, actor, &settings(), &school_contact(children, None))
+        .unwrap()
+        .to_string()
 }
 
 fn referral_decision(t: &Thresholds, team: &str) -> DecisionInput {
@@ -309,16 +246,7 @@ both_backends!(
         let mut conn = db.conn();
         let team = make_team(&mut conn, "Assessment");
         let fd = staff(&mut conn, "front.door", Role::FrontDoorPractitioner);
-        let mut form = account_form("worker", Role::SocialWorker);
-        form.team_id = team.clone();
-        cairn_core::accounts::create_account(
-            &mut conn,
-            &cairn_core::Actor::command_line(),
-            &form,
-            Some(PASSWORD),
-        )
-        .unwrap();
-        let worker = sign_in(&mut conn, "worker", PASSWORD);
+        let worker = staff_in_team(&mut conn, "worker", Role::SocialWorker, &team);
         let child = create_child(&mut conn, &fd.actor, &amelia());
         open_referral(
             &mut conn,
@@ -406,14 +334,7 @@ both_backends!(two_practitioners_claiming_at_once_one_wins, |db: TestDb| {
     make_team(&mut conn, "Front door");
     let one = staff(&mut conn, "first", Role::FrontDoorPractitioner);
     let two = staff(&mut conn, "second", Role::FrontDoorPractitioner);
-    let id = contacts::record(
-        &mut conn,
-        &one.actor,
-        &settings(),
-        &school_contact(vec![], None),
-    )
-    .unwrap()
-    .to_string();
+    let id = record_school_contact(&mut conn, &one.actor, vec![]);
 
     queue::claim(&mut conn, &one.actor, &settings(), &id).unwrap();
     match queue::claim(&mut conn, &two.actor, &settings(), &id).unwrap_err() {
@@ -465,14 +386,7 @@ both_backends!(
         let racers: Vec<_> = (0..6)
             .map(|i| staff(&mut conn, &format!("racer{i}"), Role::FrontDoorPractitioner))
             .collect();
-        let id = contacts::record(
-            &mut conn,
-            &racers[0].actor,
-            &settings(),
-            &school_contact(vec![], None),
-        )
-        .unwrap()
-        .to_string();
+        let id = record_school_contact(&mut conn, &racers[0].actor, vec![]);
         let barrier = std::sync::Barrier::new(racers.len());
         let wins: Vec<bool> = std::thread::scope(|s| {
             let handles: Vec<_> = racers
@@ -504,14 +418,7 @@ both_backends!(
         let team = make_team(&mut conn, "Assessment");
         let fd = staff(&mut conn, "front.door", Role::FrontDoorPractitioner);
         let t = agreed_thresholds(&mut conn, 1);
-        let unidentified = contacts::record(
-            &mut conn,
-            &fd.actor,
-            &settings(),
-            &school_contact(vec![], None),
-        )
-        .unwrap()
-        .to_string();
+        let unidentified = record_school_contact(&mut conn, &fd.actor, vec![]);
 
         let err = screening::decide(
             &mut conn,
@@ -596,14 +503,7 @@ both_backends!(
             cairn_db::now().date() - Duration::days(240),
             Some(cairn_db::now().date() - Duration::days(200)),
         );
-        let id = contacts::record(
-            &mut conn,
-            &fd.actor,
-            &settings(),
-            &school_contact(vec![a.clone(), b.clone()], None),
-        )
-        .unwrap()
-        .to_string();
+        let id = record_school_contact(&mut conn, &fd.actor, vec![a.clone(), b.clone()]);
         queue::claim(&mut conn, &fd.actor, &settings(), &id).unwrap();
         let decision = screening::decide(
             &mut conn,
@@ -742,14 +642,7 @@ both_backends!(
         let fd = staff(&mut conn, "front.door", Role::FrontDoorPractitioner);
         let shown = agreed_thresholds(&mut conn, 1);
         let child = create_child(&mut conn, &fd.actor, &amelia());
-        let id = contacts::record(
-            &mut conn,
-            &fd.actor,
-            &settings(),
-            &school_contact(vec![child], None),
-        )
-        .unwrap()
-        .to_string();
+        let id = record_school_contact(&mut conn, &fd.actor, vec![child]);
         queue::claim(&mut conn, &fd.actor, &settings(), &id).unwrap();
         // While the screener reads version 1, version 2 is agreed.
         diesel::update(threshold_documents::table.find(&shown.doc))
@@ -781,14 +674,7 @@ both_backends!(
             .execute(&mut conn)
             .unwrap();
         let child2 = create_child(&mut conn, &fd.actor, &draft("Lily", "Evans", (2, 2, 2018)));
-        let id2 = contacts::record(
-            &mut conn,
-            &fd.actor,
-            &settings(),
-            &school_contact(vec![child2], None),
-        )
-        .unwrap()
-        .to_string();
+        let id2 = record_school_contact(&mut conn, &fd.actor, vec![child2]);
         queue::claim(&mut conn, &fd.actor, &settings(), &id2).unwrap();
         let mut on_draft = referral_decision(&draft_doc, &team);
         on_draft.indicator_ids.clear();
@@ -1037,14 +923,7 @@ both_backends!(
         let colleague = staff(&mut conn, "colleague", Role::TeamManager);
         let t = agreed_thresholds(&mut conn, 1);
         let child = create_child(&mut conn, &manager.actor, &amelia());
-        let id = contacts::record(
-            &mut conn,
-            &manager.actor,
-            &settings(),
-            &school_contact(vec![child], None),
-        )
-        .unwrap()
-        .to_string();
+        let id = record_school_contact(&mut conn, &manager.actor, vec![child]);
         queue::claim(&mut conn, &manager.actor, &settings(), &id).unwrap();
         let decision = screening::decide(
             &mut conn,
@@ -1080,27 +959,62 @@ both_backends!(
     }
 );
 
-both_backends!(a_contact_on_an_open_case_with_no_worker_goes_to_the_team_manager, |db: TestDb| {
-    let mut conn = db.conn();
-    let team = make_team(&mut conn, "Assessment");
-    let other_team = make_team(&mut conn, "Disabled children");
-    let fd = staff(&mut conn, "front.door", Role::FrontDoorPractitioner);
-    for (name, t) in [("manager", &team), ("other.manager", &other_team)] {
-        let mut form = account_form(name, Role::TeamManager);
-        form.team_id = t.to_string();
-        cairn_core::accounts::create_account(&mut conn, &cairn_core::Actor::command_line(), &form, Some(PASSWORD)).unwrap();
-    }
-    let manager = sign_in(&mut conn, "manager", PASSWORD);
-    let other = sign_in(&mut conn, "other.manager", PASSWORD);
-    let child = create_child(&mut conn, &fd.actor, &amelia());
-    open_referral(&mut conn, &child, &team, None, cairn_db::now().date() - Duration::days(3), None);
-    contacts::record(&mut conn, &fd.actor, &settings(), &school_contact(vec![child], None)).unwrap();
+both_backends!(
+    a_contact_on_an_open_case_with_no_worker_goes_to_the_team_manager,
+    |db: TestDb| {
+        let mut conn = db.conn();
+        let team = make_team(&mut conn, "Assessment");
+        let other_team = make_team(&mut conn, "Disabled children");
+        let fd = staff(&mut conn, "front.door", Role::FrontDoorPractitioner);
+        let manager = staff_in_team(&mut conn, "manager", Role::TeamManager, &team);
+        let other = staff_in_team(&mut conn, "other.manager", Role::TeamManager, &other_team);
+        let child = create_child(&mut conn, &fd.actor, &amelia());
+        open_referral(
+            &mut conn,
+            &child,
+            &team,
+            None,
+            cairn_db::now().date() - Duration::days(3),
+            None,
+        );
+        contacts::record(
+            &mut conn,
+            &fd.actor,
+            &settings(),
+            &school_contact(vec![child], None),
+        )
+        .unwrap();
 
-    assert!(out_of_hours::worker_inbox(&mut conn, &other.actor).unwrap().is_empty(), "another team's manager does not see it");
-    let inbox = out_of_hours::worker_inbox(&mut conn, &manager.actor).unwrap();
-    assert_eq!(inbox.len(), 1);
-    assert!(out_of_hours::acknowledge_open_case_contact(&mut conn, &other.actor, &inbox[0].contact_child_id).is_err());
-    out_of_hours::acknowledge_open_case_contact(&mut conn, &manager.actor, &inbox[0].contact_child_id).unwrap();
-    assert!(out_of_hours::worker_inbox(&mut conn, &manager.actor).unwrap().is_empty());
-    assert_eq!(audit_rows_for(&mut conn, "open_case_contacts.view").len(), 1);
-});
+        assert!(
+            out_of_hours::worker_inbox(&mut conn, &other.actor)
+                .unwrap()
+                .is_empty(),
+            "another team's manager does not see it"
+        );
+        let inbox = out_of_hours::worker_inbox(&mut conn, &manager.actor).unwrap();
+        assert_eq!(inbox.len(), 1);
+        assert!(
+            out_of_hours::acknowledge_open_case_contact(
+                &mut conn,
+                &other.actor,
+                &inbox[0].contact_child_id
+            )
+            .is_err()
+        );
+        out_of_hours::acknowledge_open_case_contact(
+            &mut conn,
+            &manager.actor,
+            &inbox[0].contact_child_id,
+        )
+        .unwrap();
+        assert!(
+            out_of_hours::worker_inbox(&mut conn, &manager.actor)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            audit_rows_for(&mut conn, "open_case_contacts.view").len(),
+            1
+        );
+    }
+);

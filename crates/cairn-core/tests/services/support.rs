@@ -9,7 +9,10 @@ use cairn_db::DbConn;
 use cairn_db::audit::AuditRow;
 use cairn_db::events::EventRow;
 use cairn_db::people::PersonVersionRow;
-use cairn_db::schema::{audit_log, events, people as people_t, person_versions};
+use cairn_db::schema::{
+    audit_log, events, people as people_t, person_versions, threshold_documents,
+    threshold_indicators, threshold_levels,
+};
 use cairn_domain::dates::DateParts;
 use cairn_domain::identifiers::Postcode;
 use cairn_domain::person::{PersonDetails, PersonDraft};
@@ -88,6 +91,17 @@ pub fn sign_in(conn: &mut DbConn, username: &str, password: &str) -> Staff {
 /// An account with `role`, signed in.
 pub fn staff(conn: &mut DbConn, username: &str, role: Role) -> Staff {
     create_account(conn, username, role);
+    sign_in(conn, username, PASSWORD)
+}
+
+/// An account with `role` in `team`, signed in.
+pub fn staff_in_team(conn: &mut DbConn, username: &str, role: Role, team: &str) -> Staff {
+    let form = AccountForm {
+        team_id: team.to_string(),
+        ..account_form(username, role)
+    };
+    accounts::create_account(conn, &Actor::command_line(), &form, Some(PASSWORD))
+        .expect("create an account");
     sign_in(conn, username, PASSWORD)
 }
 
@@ -257,4 +271,71 @@ pub fn assert_chain_intact(conn: &mut DbConn) {
     let report = cairn_db::audit::verify(conn, |_| {}).expect("verify the audit chain");
     assert_eq!(report.first_broken, None, "the audit chain is broken");
     assert_eq!(report.rows_checked as i64, audit_count(conn));
+}
+
+/// An agreed threshold document written straight into the tables (its own service is tested
+/// elsewhere): level 1 fits NFA/advice, level 4 fits referral/strategy.
+pub struct Thresholds {
+    pub doc: String,
+    pub level1: String,
+    pub level4: String,
+    pub indicator4: String,
+}
+
+pub fn agreed_thresholds(conn: &mut DbConn, version: i32) -> Thresholds {
+    let now = cairn_db::now();
+    let doc = uuid::Uuid::now_v7().to_string();
+    diesel::insert_into(threshold_documents::table)
+        .values((
+            threshold_documents::id.eq(&doc),
+            threshold_documents::version_number.eq(version),
+            threshold_documents::title.eq("Right help, right time"),
+            threshold_documents::status.eq("agreed"),
+            threshold_documents::introduction.eq("How partners decide."),
+            threshold_documents::signatories.eq("[\"Council\"]"),
+            threshold_documents::version.eq(1),
+            threshold_documents::created_at.eq(now),
+            threshold_documents::created_by.eq("test"),
+            threshold_documents::updated_at.eq(now),
+            threshold_documents::updated_by.eq("test"),
+        ))
+        .execute(conn)
+        .unwrap();
+    let mut ids = Vec::new();
+    for (pos, name, outcomes) in [
+        (1, "Universal", "no_further_action,information_advice"),
+        (4, "Children's social care", "referral,strategy_discussion"),
+    ] {
+        let id = uuid::Uuid::now_v7().to_string();
+        diesel::insert_into(threshold_levels::table)
+            .values((
+                threshold_levels::id.eq(&id),
+                threshold_levels::document_id.eq(&doc),
+                threshold_levels::position.eq(pos),
+                threshold_levels::name.eq(name),
+                threshold_levels::summary.eq("summary"),
+                threshold_levels::response.eq("response"),
+                threshold_levels::outcomes.eq(outcomes),
+            ))
+            .execute(conn)
+            .unwrap();
+        ids.push(id);
+    }
+    let indicator = uuid::Uuid::now_v7().to_string();
+    diesel::insert_into(threshold_indicators::table)
+        .values((
+            threshold_indicators::id.eq(&indicator),
+            threshold_indicators::level_id.eq(&ids[1]),
+            threshold_indicators::domain.eq("family_environment"),
+            threshold_indicators::position.eq(1),
+            threshold_indicators::text.eq("Serious domestic abuse"),
+        ))
+        .execute(conn)
+        .unwrap();
+    Thresholds {
+        doc,
+        level1: ids[0].clone(),
+        level4: ids[1].clone(),
+        indicator4: indicator,
+    }
 }

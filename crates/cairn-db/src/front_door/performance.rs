@@ -80,6 +80,11 @@ macro_rules! identifiable {
     };
 }
 
+/// (threshold level id, office id, screener's user id, outcome, decisions).
+pub type DecisionCount = (String, String, String, String, i64);
+/// (originating office id, referrals, re-referrals, closed RC8, closed RC7).
+pub type OfficeReferrals = (Option<String>, i64, i64, i64, i64);
+
 /// Contacts received, by (CIN referral source code, channel, out of hours): one pass over
 /// the reporting index gives the source and channel figures and the out-of-hours share.
 pub fn contact_counts(
@@ -101,7 +106,7 @@ pub fn contact_counts(
 pub fn decision_counts(
     conn: &mut DbConn,
     s: &Scope,
-) -> Result<Vec<(String, String, String, String, i64)>, DbError> {
+) -> Result<Vec<DecisionCount>, DbError> {
     Ok(crate::each_backend!(conn, c => contacts_in!(
             screening_decisions::table.inner_join(contacts::table),
             s
@@ -172,31 +177,33 @@ pub struct ReceiptCounts {
     pub unsent_overdue: i64,
     /// Still queued or retrying, not yet due.
     pub unsent_not_due: i64,
-    /// No receipt was ever written.
-    pub missing: i64,
+    /// No receipt was ever written, for a contact received before `settled_before`.
+    pub missing_settled: i64,
 }
 
-/// When a message counts as sent: `sent_at` for email; for a letter to post (no email
-/// address), the moment the letter was produced.
-const SENT_AT: &str = "(CASE WHEN referrer_messages.status = 'letter_only' \
-     THEN referrer_messages.created_at ELSE referrer_messages.sent_at END)";
+/// When a message counts as sent: `sent_at` once emailed; for a letter to post (no email
+/// address, `sent_at` stays empty), the moment the letter was produced. NULL while unsent.
+const SENT_AT: &str = "COALESCE(referrer_messages.sent_at, CASE WHEN referrer_messages.status = \
+     'letter_only' THEN referrer_messages.created_at END)";
 
-/// Receipt timeliness for contacts in scope, counted in one statement. A contact with more
-/// than one receipt row (a resend) counts each row; the services write one.
+/// Receipt timeliness for contacts in scope, counted in one statement. The left join's
+/// `contact_id` (not `id`) tells a missing receipt, because it is in the reporting index. A
+/// contact with more than one receipt row (a resend) counts each row; the services write one.
+///
+/// A missing receipt is only late once its due time has passed, which needs the calendar; it
+/// can only still be in time for a contact received in the last few days, so missing receipts
+/// are counted here for contacts received before `settled_before`, and the service checks the
+/// few received since with [`receipts_missing_received`].
 pub fn receipt_counts(
     conn: &mut DbConn,
     s: &Scope,
     now: NaiveDateTime,
+    settled_before: NaiveDateTime,
 ) -> Result<ReceiptCounts, DbError> {
     let sum = |cond: String| format!("COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)");
-    let on_time = sum(format!(
-        "{SENT_AT} IS NOT NULL AND {SENT_AT} <= referrer_messages.due_at"
-    ));
-    let late = sum(format!(
-        "{SENT_AT} IS NOT NULL AND {SENT_AT} > referrer_messages.due_at"
-    ));
-    let missing = sum("referrer_messages.id IS NULL".into());
-    let unsent = format!("referrer_messages.id IS NOT NULL AND {SENT_AT} IS NULL");
+    let on_time = sum(format!("{SENT_AT} <= referrer_messages.due_at"));
+    let late = sum(format!("{SENT_AT} > referrer_messages.due_at"));
+    let unsent = format!("referrer_messages.contact_id IS NOT NULL AND {SENT_AT} IS NULL");
     let row: (i64, i64, i64, i64, i64, i64) = crate::each_backend!(conn, c => contacts_in!(
             contacts::table.inner_join(contact_referrers::table).left_join(
                 referrer_messages::table.on(referrer_messages::contact_id
@@ -216,7 +223,11 @@ pub fn receipt_counts(
             sql::<BigInt>(&format!("COALESCE(SUM(CASE WHEN {unsent} AND referrer_messages.due_at >= "))
                 .bind::<diesel::sql_types::Timestamp, _>(now)
                 .sql(" THEN 1 ELSE 0 END), 0)"),
-            sql::<BigInt>(&missing),
+            sql::<BigInt>(
+                "COALESCE(SUM(CASE WHEN referrer_messages.contact_id IS NULL AND contacts.received_at < ",
+            )
+            .bind::<diesel::sql_types::Timestamp, _>(settled_before)
+            .sql(" THEN 1 ELSE 0 END), 0)"),
         ))
         .first::<(i64, i64, i64, i64, i64, i64)>(c))?;
     Ok(ReceiptCounts {
@@ -225,12 +236,12 @@ pub fn receipt_counts(
         late: row.2,
         unsent_overdue: row.3,
         unsent_not_due: row.4,
-        missing: row.5,
+        missing_settled: row.5,
     })
 }
 
 /// When each contact in scope with an identifiable referrer but no receipt was received: the
-/// service works out from the calendar which are past due.
+/// service works out from the calendar which are past due. Called for recent contacts only.
 pub fn receipts_missing_received(
     conn: &mut DbConn,
     s: &Scope,
@@ -244,7 +255,7 @@ pub fn receipts_missing_received(
             s
         )
         .filter(identifiable!())
-        .filter(referrer_messages::id.nullable().is_null())
+        .filter(referrer_messages::contact_id.nullable().is_null())
         .select(contacts::received_at)
         .load::<NaiveDateTime>(c))?)
 }
@@ -267,9 +278,11 @@ pub fn child_outcomes(conn: &mut DbConn, s: &Scope) -> Result<ChildCounts, DbErr
     let open_case = sum(
         "contact_children.referral_id IS NULL AND contact_children.routed_to = 'allocated_worker'",
     );
+    // While a decision waits for a manager its contact waits too ('awaiting_authorisation'),
+    // so outside such contacts a child with a decision has a final one.
     let decided = sum(
         "contact_children.referral_id IS NULL AND contact_children.routed_to = 'screening' \
-         AND contact_children.decision_id IS NOT NULL",
+         AND contact_children.decision_id IS NOT NULL AND contacts.status <> 'awaiting_authorisation'",
     );
     let row: (i64, i64, i64, i64) = crate::each_backend!(conn, c => contacts_in!(
             contact_children::table.inner_join(contacts::table),
@@ -277,25 +290,28 @@ pub fn child_outcomes(conn: &mut DbConn, s: &Scope) -> Result<ChildCounts, DbErr
         )
         .select((count_star(), sql::<BigInt>(&referred), sql::<BigInt>(&open_case), sql::<BigInt>(&decided)))
         .first::<(i64, i64, i64, i64)>(c))?;
-    // Of the children with a decision, those whose decision still waits for a manager are not
-    // decided yet. There are few such decisions, so this is counted from their side.
-    let waiting: i64 = crate::each_backend!(conn, c => contacts_in!(
-            screening_decisions::table
-                .inner_join(contact_children::table.on(
-                    contact_children::decision_id.eq(screening_decisions::id.nullable()),
-                ))
-                .inner_join(contacts::table.on(contacts::id.eq(contact_children::contact_id))),
+    // In the few contacts waiting for a manager, a sibling decided earlier has a final decision.
+    // The conditions on the children are counted rather than filtered, so that the planner
+    // starts from the contacts (few in that status) and not from an index on the children.
+    let final_sibling = sum(
+        "contact_children.referral_id IS NULL AND contact_children.routed_to = 'screening' \
+         AND screening_decisions.status = 'final'",
+    );
+    let decided_while_waiting: i64 = crate::each_backend!(conn, c => contacts_in!(
+            contact_children::table.inner_join(contacts::table).left_join(
+                screening_decisions::table
+                    .on(screening_decisions::id.nullable().eq(contact_children::decision_id)),
+            ),
             s
         )
-        .filter(screening_decisions::status.ne("final"))
-        .filter(contact_children::referral_id.is_null())
-        .count()
-        .get_result::<i64>(c))?;
+        .filter(contacts::status.eq("awaiting_authorisation"))
+        .select(sql::<BigInt>(&final_sibling))
+        .first::<i64>(c))?;
     Ok(ChildCounts {
         children: row.0,
         referred: row.1,
         open_case: row.2,
-        other_outcome: row.3 - waiting,
+        other_outcome: row.3 + decided_while_waiting,
     })
 }
 
@@ -305,7 +321,7 @@ pub fn child_outcomes(conn: &mut DbConn, s: &Scope) -> Result<ChildCounts, DbErr
 pub fn referrals_by_office(
     conn: &mut DbConn,
     s: &DateScope,
-) -> Result<Vec<(Option<String>, i64, i64, i64, i64)>, DbError> {
+) -> Result<Vec<OfficeReferrals>, DbError> {
     let sum = |cond: &str| format!("COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)");
     // `re_referral` is a BOOLEAN on both databases; comparing with TRUE reads the same on each
     // (SQLite stores 1, and TRUE is 1 there).
@@ -377,7 +393,7 @@ pub fn message_problems(
         MessageKindFilter::Feedback => "feedback",
     };
     let late = format!(
-        "(referrer_messages.id IS NULL OR ({SENT_AT} IS NOT NULL AND {SENT_AT} > referrer_messages.due_at) \
+        "(referrer_messages.contact_id IS NULL OR {SENT_AT} > referrer_messages.due_at \
          OR ({SENT_AT} IS NULL AND referrer_messages.due_at < "
     );
     let feedback = kind == MessageKindFilter::Feedback;

@@ -16,7 +16,7 @@ use super::{Answer, Tag, answer, gate};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::{Errors, Layout};
-use crate::pages::screening::uk_time_short;
+use crate::pages::uk_time::uk_time_short;
 use crate::session::{CurrentUser, VerifiedForm, render_with};
 use crate::state::AppState;
 

@@ -3,7 +3,9 @@
 pub mod account;
 pub mod contacts;
 pub mod home;
+pub mod labels;
 pub mod out_of_hours;
+pub mod pagination;
 pub mod people;
 pub mod performance;
 pub mod referrals;
@@ -11,3 +13,4 @@ pub mod screening;
 pub mod search;
 pub mod sign_in;
 pub mod thresholds;
+pub mod uk_time;

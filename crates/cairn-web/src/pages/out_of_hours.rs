@@ -14,9 +14,8 @@ use crate::admin::{Answer, answer, gate, path_id};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::{Errors, Layout};
-use crate::pages::contacts::{
-    ActionFormValues, ActionLine, ContactPage, load_contact, parse_uk_time, uk_time,
-};
+use crate::pages::contacts::{ActionFormValues, ActionLine, ContactPage, load_contact};
+use crate::pages::uk_time::{parse_uk_time, uk_time};
 use crate::session::{CurrentUser, VerifiedForm, render_with};
 use crate::state::AppState;
 

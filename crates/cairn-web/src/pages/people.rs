@@ -9,7 +9,7 @@ use cairn_core::people::{self, NewPerson, PersonKind, PersonRecord};
 use cairn_core::relationships::{self, NewRelationship};
 use cairn_core::search::SearchHit;
 use cairn_core::{Actor, ServiceError};
-use cairn_domain::codes::{CodeList, Disability, Ethnicity, Sex};
+use cairn_domain::codes::{Disability, Ethnicity, Sex};
 use cairn_domain::dates::{DateParts, age_in_years, format_long, parse_date_parts};
 use cairn_domain::person::PersonDraft;
 use cairn_domain::policy::Action;
@@ -19,20 +19,9 @@ use cairn_domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::{Errors, Layout};
+use crate::pages::labels::code_options_with_codes;
 use crate::session::{CurrentUser, VerifiedForm, render_with};
 use crate::state::AppState;
-
-fn options<T: CodeList + 'static>() -> Vec<(String, String)> {
-    T::ALL
-        .iter()
-        .map(|c| {
-            (
-                c.code().to_string(),
-                format!("{} ({})", c.label(), c.code()),
-            )
-        })
-        .collect()
-}
 
 fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
@@ -166,8 +155,8 @@ impl PersonFormPage {
                 .iter()
                 .map(|s| (s.code().to_string(), s.label().to_string()))
                 .collect(),
-            ethnicities: options::<Ethnicity>(),
-            disabilities: options::<Disability>(),
+            ethnicities: code_options_with_codes::<Ethnicity>(),
+            disabilities: code_options_with_codes::<Disability>(),
             kinds: vec![
                 ("child".into(), "Child (including unborn)".into()),
                 ("adult".into(), "Adult".into()),

@@ -195,7 +195,10 @@ fn filters(form: &FormData) -> Filters {
     if let (Some(f), Some(t)) = (f, t)
         && f > t
     {
-        errors.push("to", "The end date must be the same as or after the start date");
+        errors.push(
+            "to",
+            "The end date must be the same as or after the start date",
+        );
     }
     let checked = match (f, t) {
         (Some(from), Some(to)) if errors.is_empty() => Ok(PerformanceFilter {
@@ -205,7 +208,12 @@ fn filters(form: &FormData) -> Filters {
         }),
         _ => Err(errors),
     };
-    Filters { from, to, office, checked }
+    Filters {
+        from,
+        to,
+        office,
+        checked,
+    }
 }
 
 /// The filters as a query string, for links that keep them (CSV downloads, the report).
@@ -276,7 +284,11 @@ pub async fn show(
             let query = query_of(&p.filter, &[]);
             page.period = period_label(&p.filter, &p.offices);
             page.report_href = format!("/reports/receipts?{query}");
-            page.figures = p.figures.into_iter().map(|fig| FigureView::from(fig, &query)).collect();
+            page.figures = p
+                .figures
+                .into_iter()
+                .map(|fig| FigureView::from(fig, &query))
+                .collect();
             page.offices = p.offices;
             Ok(render_with(StatusCode::OK, &page))
         }
@@ -385,8 +397,14 @@ fn report_query(r: &ReportFilter) -> String {
     query_of(
         &r.period,
         &[
-            ("kind", r.kind.map(|k| k.code().to_string()).unwrap_or_default()),
-            ("problem", r.problem.map(|p| p.code().to_string()).unwrap_or_default()),
+            (
+                "kind",
+                r.kind.map(|k| k.code().to_string()).unwrap_or_default(),
+            ),
+            (
+                "problem",
+                r.problem.map(|p| p.code().to_string()).unwrap_or_default(),
+            ),
         ],
     )
 }
@@ -478,7 +496,11 @@ pub async fn receipts_report_csv(
     let filter = checked.map_err(|e| bad_filters(&e))?;
     let (actor, settings) = (user.actor.clone(), state.settings.clone());
     let (name, body) = state
-        .db(move |c| Ok(performance::late_messages_csv(c, &actor, &settings, &filter)?))
+        .db(move |c| {
+            Ok(performance::late_messages_csv(
+                c, &actor, &settings, &filter,
+            )?)
+        })
         .await?;
     Ok(csv_response(&name, body))
 }
@@ -499,7 +521,9 @@ mod tests {
     #[test]
     fn no_dates_means_the_last_twelve_months() {
         let f = filters(&form(&[]));
-        let checked = f.checked.unwrap_or_else(|_| PerformanceFilter::last_twelve_months(today()));
+        let checked = f
+            .checked
+            .unwrap_or_else(|_| PerformanceFilter::last_twelve_months(today()));
         assert_eq!(checked, PerformanceFilter::last_twelve_months(today()));
         assert!(!f.from.is_empty(), "the form shows the dates used");
     }
@@ -517,7 +541,9 @@ mod tests {
         ]));
         let checked = f.checked.ok();
         assert_eq!(
-            checked.as_ref().map(|c| (c.from, c.to, c.office_id.clone())),
+            checked
+                .as_ref()
+                .map(|c| (c.from, c.to, c.office_id.clone())),
             Some((
                 NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default(),
                 NaiveDate::from_ymd_opt(2027, 3, 31).unwrap_or_default(),
@@ -547,7 +573,11 @@ mod tests {
             .map(|e| e.iter().map(|x| x.field.clone()).collect())
             .unwrap_or_default();
         assert_eq!(fields, ["to"]);
-        let f = filters(&form(&[("from-day", "31"), ("from-month", "2"), ("from-year", "2026")]));
+        let f = filters(&form(&[
+            ("from-day", "31"),
+            ("from-month", "2"),
+            ("from-year", "2026"),
+        ]));
         assert!(f.checked.is_err());
     }
 }

@@ -12,10 +12,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use cairn_core::ServiceError;
 use cairn_core::accounts;
 use cairn_core::front_door::referrals::{self, ReferralListRow, TeamReferrals};
+use cairn_domain::codes::{PrimaryNeed, ReferralSource};
 use cairn_domain::dates::format_long;
 use cairn_domain::validation::FieldErrors;
 
-use super::screening::{age_text, primary_need_label, source_label, today_in_england, uk_time};
+use super::labels::{age_text, label_with_code};
+use super::uk_time::{today_in_england, uk_time};
 use crate::admin::path_id;
 use crate::error::AppError;
 use crate::form::FormData;
@@ -54,8 +56,8 @@ fn line(r: &ReferralListRow) -> ReferralLine {
         child_name: r.child.display_name.clone(),
         child_age: age_text(&r.child, today),
         referral_date: format_long(r.referral.referral_date),
-        source: source_label(&r.referral.referral_source),
-        primary_need: primary_need_label(&r.referral.primary_need),
+        source: label_with_code::<ReferralSource>(&r.referral.referral_source),
+        primary_need: label_with_code::<PrimaryNeed>(&r.referral.primary_need),
         re_referral: r.referral.re_referral,
         contact_id: r.referral.contact_id.clone().unwrap_or_default(),
         contact_reference: r.contact_reference.clone().unwrap_or_default(),

@@ -2,95 +2,17 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use cairn_core::accounts::{self, AccountForm};
+use axum::http::{Method, Request, StatusCode, header};
+use cairn_core::Actor;
+use cairn_core::accounts;
 use cairn_core::api_tokens::{self, TokenForm};
-use cairn_core::{Actor, Settings, auth};
-use cairn_db::audit::{self, AuditFilter, AuditRow};
+use cairn_db::audit::{self, AuditRow};
 use cairn_db::both_backends;
 use cairn_db::testing::TestDb;
 use cairn_domain::roles::Role;
-use cairn_web::AppState;
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Session {
-    cookie: String,
-    csrf: String,
-    user_id: String,
-}
-
-fn app(db: &TestDb) -> Router {
-    cairn_web::router(AppState::new(db.pool(), Settings::default()))
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
-
-fn account_form(username: &str, role: Role) -> AccountForm {
-    AccountForm {
-        username: username.into(),
-        display_name: format!("Test {username}"),
-        email: format!("{username}@example.gov.uk"),
-        role: role.code().into(),
-        ..AccountForm::default()
-    }
-}
-
-/// An account made at the command line, with a permanent password, and its id.
-fn account(db: &TestDb, username: &str, role: Role) -> String {
-    let mut c = db.conn();
-    let created = accounts::create_account(
-        &mut c,
-        &Actor::command_line(),
-        &account_form(username, role),
-        Some(PASSWORD),
-    )
-    .expect("create an account");
-    let hash = cairn_core::passwords::hash(PASSWORD).expect("hash");
-    cairn_db::users::set_password(&mut c, &created.user_id, &hash, false)
-        .expect("password is permanent");
-    created.user_id
-}
-
-/// An account with `role`, signed in: its cookie and CSRF token.
-fn signed_in(db: &TestDb, username: &str, role: Role) -> Session {
-    let user_id = account(db, username, role);
-    let mut c = db.conn();
-    let signed = auth::sign_in(&mut c, &Settings::default(), username, PASSWORD, None)
-        .expect("sign in runs")
-        .expect("sign in succeeds");
-    let ctx = auth::resolve_session(&mut c, &Settings::default(), &signed.token, None)
-        .expect("resolve runs")
-        .expect("live session");
-    Session {
-        cookie: format!("cairn_session={}", signed.token),
-        csrf: ctx.csrf_token,
-        user_id,
-    }
-}
-
-/// A signed-in administrator's actor, for setting things up through the services.
-fn admin_actor(db: &TestDb, username: &str) -> Actor {
-    let session = signed_in(db, username, Role::Administrator);
-    let token = session
-        .cookie
-        .trim_start_matches("cairn_session=")
-        .to_string();
-    let mut c = db.conn();
-    auth::resolve_session(&mut c, &Settings::default(), &token, None)
-        .expect("resolve runs")
-        .expect("live session")
-        .actor
-}
+use crate::support::*;
 
 /// A token acting as `user_id` with these scopes, created by `admin`; returns the secret.
 fn token(db: &TestDb, admin: &Actor, user_id: &str, scopes: &[&str]) -> String {
@@ -107,71 +29,6 @@ fn token(db: &TestDb, admin: &Actor, user_id: &str, scopes: &[&str]) -> String {
     )
     .expect("create a token")
     .secret
-}
-
-/// Every audit row with exactly this action, newest first.
-fn audit_rows(db: &TestDb, action: &str) -> Vec<AuditRow> {
-    let mut c = db.conn();
-    audit::list(
-        &mut c,
-        &AuditFilter {
-            limit: 1000,
-            ..AuditFilter::default()
-        },
-    )
-    .expect("read the audit log")
-    .into_iter()
-    .filter(|r| r.action == action)
-    .collect()
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("JSON body ({e}): {}", self.body))
-    }
-}
-
-async fn send(app: &Router, req: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(req).await.expect("the router answers");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("read the body")
-        .to_bytes();
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
-}
-
-fn get(path: &str, session: &Session) -> Request<Body> {
-    Request::get(path)
-        .header(header::COOKIE, &session.cookie)
-        .body(Body::empty())
-        .expect("request")
-}
-
-fn post_form(path: &str, session: &Session, pairs: &[(&str, &str)]) -> Request<Body> {
-    let mut all: Vec<(&str, &str)> = vec![("csrf_token", session.csrf.as_str())];
-    all.extend_from_slice(pairs);
-    Request::post(path)
-        .header(header::COOKIE, &session.cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(
-            serde_urlencoded::to_string(&all).expect("encode"),
-        ))
-        .expect("request")
 }
 
 fn api(method: Method, path: &str, token: Option<&str>, body: Option<&str>) -> Request<Body> {
@@ -192,7 +49,7 @@ fn api(method: Method, path: &str, token: Option<&str>, body: Option<&str>) -> R
         .expect("request")
 }
 
-fn amelia() -> Value {
+fn amelia_body() -> Value {
     json!({
         "kind": "child",
         "given_names": "Amelia",
@@ -226,7 +83,7 @@ both_backends!(an_administrator_adds_a_user_with_the_form, |db: TestDb| {
         // Bad input: 422, error summary, typed values kept (and escaped).
         let bad = send(
             &app,
-            post_form(
+            post(
                 "/admin/users/new",
                 &admin,
                 &[
@@ -252,7 +109,7 @@ both_backends!(an_administrator_adds_a_user_with_the_form, |db: TestDb| {
 
         let done = send(
             &app,
-            post_form(
+            post(
                 "/admin/users/new",
                 &admin,
                 &[
@@ -296,7 +153,7 @@ both_backends!(an_administrator_adds_a_user_with_the_form, |db: TestDb| {
         // The password shown once works, and must then be changed.
         let reset = send(
             &app,
-            post_form(
+            post(
                 &format!("/admin/users/{}/reset-password", user.id),
                 &admin,
                 &[],
@@ -328,7 +185,7 @@ both_backends!(
             }
             let post = send(
                 &app,
-                post_form(
+                post(
                     "/admin/users/new",
                     &sw,
                     &[
@@ -358,14 +215,8 @@ both_backends!(
             assert!(denied.iter().any(|r| r.detail.contains("ViewAuditLog")));
 
             // Without a session the pages ask for sign-in.
-            let anonymous = send(
-                &app,
-                Request::get("/admin/users")
-                    .body(Body::empty())
-                    .expect("request"),
-            )
-            .await;
-            assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+            let signed_out = send(&app, anonymous("/admin/users")).await;
+            assert_eq!(signed_out.status, StatusCode::SEE_OTHER);
         });
     }
 );
@@ -408,7 +259,7 @@ both_backends!(
             let pairs: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let saved = send(
                 &app,
-                post_form(&format!("/admin/users/{target}"), &admin, &pairs),
+                post(&format!("/admin/users/{target}"), &admin, &pairs),
             )
             .await;
             assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
@@ -430,7 +281,7 @@ both_backends!(
             let pairs: Vec<(&str, &str)> = second.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let stale = send(
                 &app,
-                post_form(&format!("/admin/users/{target}"), &admin, &pairs),
+                post(&format!("/admin/users/{target}"), &admin, &pairs),
             )
             .await;
             assert_eq!(stale.status, StatusCode::CONFLICT);
@@ -463,7 +314,7 @@ both_backends!(
             let pairs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let invalid = send(
                 &app,
-                post_form(&format!("/admin/users/{target}"), &admin, &pairs),
+                post(&format!("/admin/users/{target}"), &admin, &pairs),
             )
             .await;
             assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -481,7 +332,7 @@ both_backends!(
         runtime().block_on(async {
             let office = send(
                 &app,
-                post_form(
+                post(
                     "/admin/offices",
                     &admin,
                     &[("office_name", "North locality")],
@@ -491,7 +342,7 @@ both_backends!(
             assert_eq!(office.status, StatusCode::SEE_OTHER);
             let no_office = send(
                 &app,
-                post_form(
+                post(
                     "/admin/teams",
                     &admin,
                     &[("name", "Assessment team"), ("office_id", "")],
@@ -509,7 +360,7 @@ both_backends!(
             };
             let team = send(
                 &app,
-                post_form(
+                post(
                     "/admin/teams",
                     &admin,
                     &[("name", "Assessment team"), ("office_id", &office_id)],
@@ -528,7 +379,7 @@ both_backends!(
             assert!(page.body.contains("people:read"));
             let bad = send(
                 &app,
-                post_form(
+                post(
                     "/admin/api-tokens",
                     &admin,
                     &[("name", "Sync"), ("user_id", &sw), ("days", "900")],
@@ -540,7 +391,7 @@ both_backends!(
             assert!(bad.body.contains("href=\"#days\""));
             let made = send(
                 &app,
-                post_form(
+                post(
                     "/admin/api-tokens",
                     &admin,
                     &[
@@ -580,7 +431,7 @@ both_backends!(
             };
             let revoked = send(
                 &app,
-                post_form(&format!("/admin/api-tokens/{token_id}/revoke"), &admin, &[]),
+                post(&format!("/admin/api-tokens/{token_id}/revoke"), &admin, &[]),
             )
             .await;
             assert_eq!(revoked.status, StatusCode::SEE_OTHER);
@@ -657,7 +508,7 @@ both_backends!(the_api_records_reads_changes_and_refusals, |db: TestDb| {
     let app = app(&db);
     let sw = account(&db, "sw.api", Role::SocialWorker);
     let moved = account(&db, "moved.to.audit", Role::SocialWorker);
-    let token_admin = admin_actor(&db, "admin.tokens");
+    let token_admin = signed_in(&db, "admin.tokens", Role::Administrator).actor;
     let write = token(&db, &token_admin, &sw, &["people:read", "people:write"]);
     let read_only = token(&db, &token_admin, &sw, &["people:read"]);
     let moved_token = token(&db, &token_admin, &moved, &["people:read"]);
@@ -679,7 +530,7 @@ both_backends!(the_api_records_reads_changes_and_refusals, |db: TestDb| {
     }
     let admin = signed_in(&db, "admin.audit", Role::Administrator);
     runtime().block_on(async {
-        let amelia = amelia().to_string();
+        let amelia = amelia_body().to_string();
 
         // A read-only token may not create.
         let refused = send(
@@ -740,7 +591,7 @@ both_backends!(the_api_records_reads_changes_and_refusals, |db: TestDb| {
         assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
 
         // A bad NHS number: 422 naming the field.
-        let mut bad = amelia_value();
+        let mut bad = amelia_body();
         bad["nhs_number"] = json!("943 476 5910");
         let invalid = send(
             &app,
@@ -873,7 +724,7 @@ both_backends!(the_api_records_reads_changes_and_refusals, |db: TestDb| {
         let dup = dup.json();
         assert_eq!(dup["error"], "possible_duplicates");
         assert_eq!(dup["possible_duplicates"][0]["person"]["id"], id.as_str());
-        let mut confirmed = amelia_value();
+        let mut confirmed = amelia_body();
         confirmed["confirm_new"] = json!(true);
         let forced = send(
             &app,
@@ -888,7 +739,7 @@ both_backends!(the_api_records_reads_changes_and_refusals, |db: TestDb| {
         assert_eq!(forced.status, StatusCode::CREATED);
 
         // Replace with the version read; then the same version again is stale.
-        let mut changed = amelia_value();
+        let mut changed = amelia_body();
         changed["family_name"] = json!("Hughes-Smith");
         changed["version"] = json!(1);
         let put = send(
@@ -915,7 +766,7 @@ both_backends!(the_api_records_reads_changes_and_refusals, |db: TestDb| {
         .await;
         assert_eq!(stale.status, StatusCode::CONFLICT);
         assert_eq!(stale.json()["error"], "conflict");
-        let mut no_version = amelia_value();
+        let mut no_version = amelia_body();
         no_version["family_name"] = json!("Other");
         let missing_version = send(
             &app,
@@ -1076,10 +927,6 @@ both_backends!(the_openapi_document_describes_the_api, |db: TestDb| {
     });
 });
 
-fn amelia_value() -> Value {
-    amelia()
-}
-
 both_backends!(
     refused_person_forms_are_audited_against_the_person,
     |db: TestDb| {
@@ -1092,7 +939,7 @@ both_backends!(
             // change form for that child.
             let created = send(
                 &app,
-                post_form(
+                post(
                     "/people/new",
                     &sw,
                     &[
@@ -1165,7 +1012,12 @@ both_backends!(
                     .expect("a job");
             }
             c.write(|w| {
-                store::fail(w, &ids[0], "the mail server refused the message (SMTP 550)", now)?;
+                store::fail(
+                    w,
+                    &ids[0],
+                    "the mail server refused the message (SMTP 550)",
+                    now,
+                )?;
                 store::reschedule(w, &ids[1], "SMTP 421 (try again later)", now)?;
                 store::complete(w, &ids[2], now)
             })
@@ -1178,41 +1030,61 @@ both_backends!(
 
             let page = send(&app, get("/admin/jobs", &admin)).await;
             assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-            assert!(page.body.contains("<h1 class=\"govuk-heading-l\">Background jobs</h1>"));
-            assert!(page.body.contains("href=\"/admin/jobs\""), "linked from the navigation");
+            assert!(
+                page.body
+                    .contains("<h1 class=\"govuk-heading-l\">Background jobs</h1>")
+            );
+            assert!(
+                page.body.contains("href=\"/admin/jobs\""),
+                "linked from the navigation"
+            );
             assert!(page.body.contains("referrer_message.send"));
-            assert!(page.body.contains("the mail server refused the message (SMTP 550)"));
+            assert!(
+                page.body
+                    .contains("the mail server refused the message (SMTP 550)")
+            );
             assert!(page.body.contains("SMTP 421 (try again later)"));
             assert!(page.body.contains("1 of 3"));
             assert!(!page.body.contains("Amelia") && !page.body.contains("amelia@"));
-            assert!(page.body.contains(&format!("action=\"/admin/jobs/{failed}/retry\"")));
+            assert!(
+                page.body
+                    .contains(&format!("action=\"/admin/jobs/{failed}/retry\""))
+            );
             assert!(!page.body.contains(&format!("/admin/jobs/{retrying}/retry")));
-            assert!(page.body.contains(&format!("name=\"csrf_token\" value=\"{}\"", admin.csrf)));
+            assert!(
+                page.body
+                    .contains(&format!("name=\"csrf_token\" value=\"{}\"", admin.csrf))
+            );
 
             // Without the CSRF token nothing happens.
-            let forged = Request::post(format!("/admin/jobs/{failed}/retry"))
-                .header(header::COOKIE, &admin.cookie)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::empty())
-                .expect("request");
+            let forged = post_without_csrf(&format!("/admin/jobs/{failed}/retry"), &admin, &[]);
             assert_eq!(send(&app, forged).await.status, StatusCode::FORBIDDEN);
-            let denied = send(&app, post_form(&format!("/admin/jobs/{failed}/retry"), &sw, &[])).await;
+            let denied = send(&app, post(&format!("/admin/jobs/{failed}/retry"), &sw, &[])).await;
             assert_eq!(denied.status, StatusCode::FORBIDDEN);
 
-            let retried =
-                send(&app, post_form(&format!("/admin/jobs/{failed}/retry"), &admin, &[])).await;
+            let retried = send(
+                &app,
+                post(&format!("/admin/jobs/{failed}/retry"), &admin, &[]),
+            )
+            .await;
             assert_eq!(retried.status, StatusCode::SEE_OTHER);
             assert_eq!(
-                retried.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()),
+                retried
+                    .headers
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok()),
                 Some("/admin/jobs?retried=1")
             );
             let after = send(&app, get("/admin/jobs?retried=1", &admin)).await;
             assert!(after.body.contains("queued to run again"));
             assert!(!after.body.contains(&format!("/admin/jobs/{failed}/retry")));
-            let again =
-                send(&app, post_form(&format!("/admin/jobs/{failed}/retry"), &admin, &[])).await;
+            let again = send(
+                &app,
+                post(&format!("/admin/jobs/{failed}/retry"), &admin, &[]),
+            )
+            .await;
             assert_eq!(again.status, StatusCode::NOT_FOUND);
-            let bad_id = send(&app, post_form("/admin/jobs/not-an-id/retry", &admin, &[])).await;
+            let bad_id = send(&app, post("/admin/jobs/not-an-id/retry", &admin, &[])).await;
             assert_eq!(bad_id.status, StatusCode::NOT_FOUND);
         });
         let mut c = db.conn();
@@ -1222,17 +1094,29 @@ both_backends!(
         assert_eq!((job.status.as_str(), job.attempts), ("queued", 0));
         let audit = audit_rows(&db, "job.retry");
         assert_eq!(audit.len(), 1);
-        assert_eq!(audit[0].actor_user_id.as_deref(), Some(admin.user_id.as_str()));
+        assert_eq!(
+            audit[0].actor_user_id.as_deref(),
+            Some(admin.user_id.as_str())
+        );
     }
 );
 
 /// A child recorded through the API with a people:write token; returns its id.
 async fn api_child(app: &Router, token: &str, given: &str) -> String {
-    let mut body = amelia();
+    let mut body = amelia_body();
     body["given_names"] = json!(given);
     body["nhs_number"] = Value::Null;
     body["confirm_new"] = json!(true);
-    let created = send(app, api(Method::POST, "/people", Some(token), Some(&body.to_string()))).await;
+    let created = send(
+        app,
+        api(
+            Method::POST,
+            "/people",
+            Some(token),
+            Some(&body.to_string()),
+        ),
+    )
+    .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     created.json()["id"].as_str().expect("id").to_string()
 }
@@ -1255,10 +1139,12 @@ fn school_contact_body(children: &[String]) -> Value {
     })
 }
 
-both_backends!(contacts_over_the_api_are_scoped_recorded_and_claimed_once, |db: TestDb| {
-    runtime().block_on(async {
+both_backends!(
+    contacts_over_the_api_are_scoped_recorded_and_claimed_once,
+    |db: TestDb| {
+        runtime().block_on(async {
         let app = app(&db);
-        let admin = admin_actor(&db, "admin");
+        let admin = signed_in(&db, "admin", Role::Administrator).actor;
         let office = {
             let mut c = db.conn();
             accounts::create_office(&mut c, &Actor::command_line(), "Demton").expect("office")
@@ -1328,4 +1214,5 @@ both_backends!(contacts_over_the_api_are_scoped_recorded_and_claimed_once, |db: 
         let doc = send(&app, api(Method::GET, "/openapi.json", None, None)).await.json();
         assert!(doc["paths"]["/contacts/{id}/decisions"]["post"].is_object());
     });
-});
+    }
+);

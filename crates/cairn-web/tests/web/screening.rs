@@ -2,314 +2,15 @@
 //! message-template administration, through the real router with real sign-in, on SQLite
 //! and PostgreSQL.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use cairn_core::accounts::{self, AccountForm, TeamForm};
-use cairn_core::front_door::contacts::{self, ContactInput, ReferrerInput};
-use cairn_core::people::{self, NewPerson, PersonKind};
-use cairn_core::thresholds::{self, ThresholdDocument};
-use cairn_core::{Actor, Settings, auth};
+use axum::http::StatusCode;
+use cairn_core::Actor;
+use cairn_core::accounts;
+use cairn_core::thresholds::ThresholdDocument;
 use cairn_db::both_backends;
 use cairn_db::testing::TestDb;
-use cairn_domain::dates::DateParts;
-use cairn_domain::person::PersonDraft;
 use cairn_domain::roles::Role;
-use cairn_domain::thresholds::{AgreementDraft, LevelDraft, ThresholdDraft};
-use cairn_web::AppState;
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Session {
-    cookie: String,
-    csrf: String,
-    user_id: String,
-    actor: Actor,
-}
-
-fn app(db: &TestDb) -> Router {
-    cairn_web::router(AppState::new(db.pool(), Settings::default()))
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
-
-/// An office and a team in it; returns the team id.
-fn team(db: &TestDb, name: &str) -> String {
-    let mut c = db.conn();
-    let admin = Actor::command_line();
-    let office =
-        accounts::create_office(&mut c, &admin, &format!("{name} office")).expect("office");
-    accounts::create_team(
-        &mut c,
-        &admin,
-        &TeamForm {
-            name: name.into(),
-            office_id: office,
-            active: String::new(),
-        },
-    )
-    .expect("team")
-}
-
-/// An account with `role` (in `team`, if given), signed in with a real session.
-fn signed_in(db: &TestDb, username: &str, role: Role, team: Option<&str>) -> Session {
-    let mut c = db.conn();
-    let created = accounts::create_account(
-        &mut c,
-        &Actor::command_line(),
-        &AccountForm {
-            username: username.into(),
-            display_name: format!("Test {username}"),
-            email: format!("{username}@example.gov.uk"),
-            role: role.code().into(),
-            team_id: team.unwrap_or_default().into(),
-            ..AccountForm::default()
-        },
-        Some(PASSWORD),
-    )
-    .expect("create an account");
-    let hash = cairn_core::passwords::hash(PASSWORD).expect("hash");
-    cairn_db::users::set_password(&mut c, &created.user_id, &hash, false)
-        .expect("password is permanent");
-    let signed = auth::sign_in(&mut c, &Settings::default(), username, PASSWORD, None)
-        .expect("sign in runs")
-        .expect("sign in succeeds");
-    let ctx = auth::resolve_session(&mut c, &Settings::default(), &signed.token, None)
-        .expect("resolve runs")
-        .expect("live session");
-    Session {
-        cookie: format!("cairn_session={}", signed.token),
-        csrf: ctx.csrf_token,
-        user_id: created.user_id,
-        actor: ctx.actor,
-    }
-}
-
-/// A four-level document agreed through the threshold service; returns it as screening sees it.
-fn agreed_thresholds(db: &TestDb, actor: &Actor) -> ThresholdDocument {
-    let level = |name: &str, outcomes: &[&str], words: &str| LevelDraft {
-        name: name.into(),
-        summary: format!("Children at {name}"),
-        response: format!("The response at {name}"),
-        outcomes: outcomes.iter().map(|s| s.to_string()).collect(),
-        child_development: format!("{words} in development"),
-        parenting_capacity: format!("{words} in parenting"),
-        family_environment: format!("{words} in the family"),
-    };
-    let draft = ThresholdDraft {
-        title: "Right help at the right time".into(),
-        introduction: "How partners recognise need.".into(),
-        signatories: "Test County Council\nTest Constabulary".into(),
-        levels: vec![
-            level("Universal", &["no_further_action"], "Thriving"),
-            level(
-                "Early help",
-                &["information_advice", "early_help"],
-                "Emerging",
-            ),
-            level("Targeted early help", &["early_help"], "Multiple needs"),
-            level(
-                "Children's social care",
-                &["referral", "strategy_discussion"],
-                "Significant harm",
-            ),
-        ],
-    };
-    let mut c = db.conn();
-    let id = thresholds::create_first_draft(&mut c, actor).expect("draft");
-    thresholds::update_draft(&mut c, actor, &id, &draft, 1).expect("save");
-    let yesterday = cairn_db::now().date() - chrono::Duration::days(1);
-    thresholds::agree(
-        &mut c,
-        actor,
-        &id,
-        2,
-        &AgreementDraft {
-            agreed_on: DateParts::from_date(yesterday),
-            signatories: "Test County Council\nTest Constabulary".into(),
-        },
-    )
-    .expect("agree");
-    thresholds::current_agreed(&mut c)
-        .expect("read")
-        .expect("an agreed version")
-}
-
-/// A child recorded through the people service.
-fn child(db: &TestDb, actor: &Actor, given: &str, family: &str) -> String {
-    let draft = PersonDraft {
-        given_names: given.into(),
-        family_name: family.into(),
-        dob: DateParts::new("5", "3", "2019"),
-        sex: "F".into(),
-        ethnicity: "WBRI".into(),
-        ..PersonDraft::default()
-    };
-    let details = draft
-        .validate(cairn_db::now().date())
-        .expect("a valid child");
-    let mut c = db.conn();
-    people::create(
-        &mut c,
-        actor,
-        &NewPerson {
-            kind: PersonKind::Child,
-            details,
-            address: None,
-        },
-        true,
-        "C",
-    )
-    .expect("create a child")
-}
-
-/// A school's contact about `children`, recorded through the contacts service; (id, reference).
-fn contact(db: &TestDb, actor: &Actor, children: Vec<String>) -> (String, String) {
-    contact_received(db, actor, children, None)
-}
-
-/// As [`contact`], received at `received_at` (recorded late, with the reason).
-fn contact_received(
-    db: &TestDb,
-    actor: &Actor,
-    children: Vec<String>,
-    received_at: Option<chrono::NaiveDateTime>,
-) -> (String, String) {
-    let input = ContactInput {
-        received_at,
-        backdate_reason: if received_at.is_some() {
-            "Left on the answerphone over the weekend.".into()
-        } else {
-            String::new()
-        },
-        channel: "phone".into(),
-        referrer: ReferrerInput {
-            kind: "professional".into(),
-            name: "Ms Priya Shah".into(),
-            role: "Designated safeguarding lead".into(),
-            organisation: "Demton Primary School".into(),
-            agency: "school".into(),
-            ..ReferrerInput::default()
-        },
-        children,
-        concern: "Amelia came to school with a bruise on her cheek and said her dad hit her."
-            .into(),
-        categories: vec!["physical_abuse".into()],
-        consent: "not_sought".into(),
-        consent_reason: "Asking the father could put Amelia at greater risk.".into(),
-        ..ContactInput::default()
-    };
-    let mut c = db.conn();
-    let id = contacts::record(&mut c, actor, &Settings::default(), &input)
-        .expect("record a contact")
-        .to_string();
-    let reference = cairn_db::front_door::contacts::find(&mut c, &id)
-        .expect("read")
-        .expect("the contact")
-        .reference;
-    (id, reference)
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    }
-}
-
-async fn send(app: &Router, req: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(req).await.expect("the router answers");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("read the body")
-        .to_bytes();
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
-}
-
-fn get(path: &str, session: &Session) -> Request<Body> {
-    Request::get(path)
-        .header(header::COOKIE, &session.cookie)
-        .body(Body::empty())
-        .expect("request")
-}
-
-fn post(path: &str, session: &Session, pairs: &[(&str, &str)]) -> Request<Body> {
-    let mut all: Vec<(&str, &str)> = vec![("csrf_token", session.csrf.as_str())];
-    all.extend_from_slice(pairs);
-    Request::post(path)
-        .header(header::COOKIE, &session.cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(
-            serde_urlencoded::to_string(&all).expect("encode"),
-        ))
-        .expect("request")
-}
-
-/// askama escapes an apostrophe; accept either spelling.
-fn has(body: &str, text: &str) -> bool {
-    body.contains(text)
-        || body.contains(&text.replace('\'', "&#39;"))
-        || body.contains(&text.replace('\'', "&#x27;"))
-}
-
-/// The value of `name="value"` inside one tag.
-fn attr(tag: &str, name: &str) -> Option<String> {
-    let key = format!(" {name}=\"");
-    let start = tag.find(&key)? + key.len();
-    let end = tag[start..].find('"')?;
-    Some(tag[start..start + end].to_string())
-}
-
-/// One <h1>, and every visible form control labelled (a <label for> or, for radios and
-/// checkboxes, their own label) — the page-level accessibility rules every page keeps.
-fn assert_accessible(page: &Answer, what: &str) {
-    assert_eq!(
-        page.body.matches("<h1").count(),
-        1,
-        "{what}: exactly one <h1>"
-    );
-    for element in ["<input", "<select", "<textarea"] {
-        let mut rest = page.body.as_str();
-        while let Some(at) = rest.find(element) {
-            let tag_end = rest[at..].find('>').map_or(rest.len(), |e| at + e);
-            let tag = &rest[at..tag_end];
-            rest = &rest[tag_end..];
-            if attr(tag, "type").as_deref() == Some("hidden") {
-                continue;
-            }
-            let id =
-                attr(tag, "id").unwrap_or_else(|| panic!("{what}: a control without an id: {tag}"));
-            assert!(
-                page.body.contains(&format!("for=\"{id}\"")),
-                "{what}: no label for #{id}"
-            );
-        }
-    }
-}
+use crate::support::*;
 
 /// The id of the level numbered `number` (1 for the lowest level of need).
 fn level_id(doc: &ThresholdDocument, number: usize) -> String {
@@ -323,9 +24,9 @@ fn level_id(doc: &ThresholdDocument, number: usize) -> String {
 both_backends!(the_queue_lists_contacts_and_one_claim_wins, |db: TestDb| {
     let app = app(&db);
     let fd_team = team(&db, "Front door");
-    let admin = signed_in(&db, "admin.one", Role::Administrator, None);
-    let one = signed_in(&db, "fd.one", Role::FrontDoorPractitioner, Some(&fd_team));
-    let two = signed_in(&db, "fd.two", Role::FrontDoorPractitioner, Some(&fd_team));
+    let admin = signed_in(&db, "admin.one", Role::Administrator);
+    let one = signed_in_with_team(&db, "fd.one", Role::FrontDoorPractitioner, &fd_team);
+    let two = signed_in_with_team(&db, "fd.two", Role::FrontDoorPractitioner, &fd_team);
     let doc = agreed_thresholds(&db, &admin.actor);
     let amelia = child(&db, &one.actor, "Amelia", "Hughes");
     let (id, reference) = contact(&db, &one.actor, vec![amelia]);
@@ -526,11 +227,11 @@ both_backends!(
         let app = app(&db);
         let fd_team = team(&db, "Front door");
         let cin_team = team(&db, "Assessment team north");
-        let admin = signed_in(&db, "admin.one", Role::Administrator, None);
-        let screener = signed_in(&db, "fd.one", Role::FrontDoorPractitioner, Some(&fd_team));
-        let manager = signed_in(&db, "tm.one", Role::TeamManager, Some(&cin_team));
-        let other_manager = signed_in(&db, "tm.two", Role::TeamManager, Some(&cin_team));
-        let worker = signed_in(&db, "sw.one", Role::SocialWorker, Some(&cin_team));
+        let admin = signed_in(&db, "admin.one", Role::Administrator);
+        let screener = signed_in_with_team(&db, "fd.one", Role::FrontDoorPractitioner, &fd_team);
+        let manager = signed_in_with_team(&db, "tm.one", Role::TeamManager, &cin_team);
+        let other_manager = signed_in_with_team(&db, "tm.two", Role::TeamManager, &cin_team);
+        let worker = signed_in_with_team(&db, "sw.one", Role::SocialWorker, &cin_team);
         let doc = agreed_thresholds(&db, &admin.actor);
         let amelia = child(&db, &screener.actor, "Amelia", "Hughes");
         let (id, reference) = contact(&db, &screener.actor, vec![amelia.clone()]);
@@ -770,9 +471,9 @@ both_backends!(
     |db: TestDb| {
         let app = app(&db);
         let fd_team = team(&db, "Front door");
-        let admin = signed_in(&db, "admin.one", Role::Administrator, None);
-        let screener = signed_in(&db, "fd.one", Role::FrontDoorPractitioner, Some(&fd_team));
-        let sw = signed_in(&db, "sw.one", Role::SocialWorker, Some(&fd_team));
+        let admin = signed_in(&db, "admin.one", Role::Administrator);
+        let screener = signed_in_with_team(&db, "fd.one", Role::FrontDoorPractitioner, &fd_team);
+        let sw = signed_in_with_team(&db, "sw.one", Role::SocialWorker, &fd_team);
         let amelia = child(&db, &screener.actor, "Amelia", "Hughes");
         let (id, reference) = contact(&db, &screener.actor, vec![amelia]);
         runtime().block_on(async {

@@ -1,170 +1,20 @@
 //! The threshold document through the real router, on SQLite and PostgreSQL: the public page
 //! and PDF without sign-in, and administrators drafting and agreeing a version with the forms.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use cairn_core::accounts::{self, AccountForm};
-use cairn_core::thresholds;
-use cairn_core::{Actor, Settings, auth};
+use axum::http::{StatusCode, header};
+use cairn_core::{Actor, thresholds};
 use cairn_db::both_backends;
 use cairn_db::testing::TestDb;
 use cairn_domain::dates::DateParts;
 use cairn_domain::front_door::{ThresholdDomain, ThresholdStatus};
 use cairn_domain::roles::Role;
-use cairn_domain::thresholds::{AgreementDraft, LevelDraft, ThresholdDraft, field};
-use cairn_web::AppState;
+use cairn_domain::thresholds::{AgreementDraft, ThresholdDraft, field};
 use chrono::Datelike;
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Session {
-    cookie: String,
-    csrf: String,
-    actor: Actor,
-}
-
-fn app(db: &TestDb) -> Router {
-    cairn_web::router(AppState::new(db.pool(), Settings::default()))
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
-
-/// An account with `role`, signed in: its cookie, CSRF token and actor.
-fn signed_in(db: &TestDb, username: &str, role: Role) -> Session {
-    let mut c = db.conn();
-    let created = accounts::create_account(
-        &mut c,
-        &Actor::command_line(),
-        &AccountForm {
-            username: username.into(),
-            display_name: format!("Test {username}"),
-            email: format!("{username}@example.gov.uk"),
-            role: role.code().into(),
-            ..AccountForm::default()
-        },
-        Some(PASSWORD),
-    )
-    .expect("create an account");
-    let hash = cairn_core::passwords::hash(PASSWORD).expect("hash");
-    cairn_db::users::set_password(&mut c, &created.user_id, &hash, false)
-        .expect("password is permanent");
-    let signed = auth::sign_in(&mut c, &Settings::default(), username, PASSWORD, None)
-        .expect("sign in runs")
-        .expect("sign in succeeds");
-    let ctx = auth::resolve_session(&mut c, &Settings::default(), &signed.token, None)
-        .expect("resolve runs")
-        .expect("live session");
-    Session {
-        cookie: format!("cairn_session={}", signed.token),
-        csrf: ctx.csrf_token,
-        actor: ctx.actor,
-    }
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-    bytes: Vec<u8>,
-}
-
-impl Answer {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    }
-}
-
-async fn send(app: &Router, req: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(req).await.expect("the router answers");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("read the body")
-        .to_bytes()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        bytes,
-    }
-}
-
-fn anonymous(path: &str) -> Request<Body> {
-    Request::get(path).body(Body::empty()).expect("request")
-}
-
-fn get(path: &str, session: &Session) -> Request<Body> {
-    Request::get(path)
-        .header(header::COOKIE, &session.cookie)
-        .body(Body::empty())
-        .expect("request")
-}
-
-fn post(path: &str, session: &Session, pairs: &[(String, String)], csrf: bool) -> Request<Body> {
-    let mut all: Vec<(String, String)> = Vec::new();
-    if csrf {
-        all.push(("csrf_token".into(), session.csrf.clone()));
-    }
-    all.extend_from_slice(pairs);
-    Request::post(path)
-        .header(header::COOKIE, &session.cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(
-            serde_urlencoded::to_string(&all).expect("encode"),
-        ))
-        .expect("request")
-}
+use crate::support::*;
 
 fn pair(k: impl Into<String>, v: impl Into<String>) -> (String, String) {
     (k.into(), v.into())
-}
-
-/// A complete four-level document, as an administrator would type it.
-fn complete() -> ThresholdDraft {
-    let level = |name: &str, outcomes: &[&str], words: &str| LevelDraft {
-        name: name.into(),
-        summary: format!("Children at {name}"),
-        response: format!("The response at {name}"),
-        outcomes: outcomes.iter().map(|s| s.to_string()).collect(),
-        child_development: format!("{words} in development\nAnother {words}"),
-        parenting_capacity: format!("{words} in parenting"),
-        family_environment: format!("{words} in the family"),
-    };
-    ThresholdDraft {
-        title: "Right help at the right time".into(),
-        introduction: "How partners recognise need.\n\nUse your judgement.".into(),
-        signatories: "Test County Council\nTest Constabulary".into(),
-        levels: vec![
-            level("Universal", &["no_further_action"], "Thriving"),
-            level(
-                "Early help",
-                &["information_advice", "early_help"],
-                "Emerging",
-            ),
-            level("Targeted early help", &["early_help"], "Multiple needs"),
-            level(
-                "Children's social care and protection",
-                &["referral", "strategy_discussion"],
-                "Significant harm",
-            ),
-        ],
-    }
 }
 
 /// The edit form's fields for `draft`.
@@ -206,26 +56,6 @@ fn agreement_pairs(days_ago: i64, signatories: &str, version: i32) -> Vec<(Strin
     ]
 }
 
-/// An agreed version made through the services; returns its id.
-fn agreed(db: &TestDb, actor: &Actor) -> String {
-    let mut c = db.conn();
-    let id = thresholds::create_first_draft(&mut c, actor).expect("draft");
-    thresholds::update_draft(&mut c, actor, &id, &complete(), 1).expect("save");
-    let yesterday = cairn_db::now().date() - chrono::Duration::days(1);
-    thresholds::agree(
-        &mut c,
-        actor,
-        &id,
-        2,
-        &AgreementDraft {
-            agreed_on: DateParts::from_date(yesterday),
-            signatories: "Test County Council\nTest Integrated Care Board".into(),
-        },
-    )
-    .expect("agree");
-    id
-}
-
 both_backends!(the_public_page_and_pdf_need_no_sign_in, |db: TestDb| {
     let app = app(&db);
     let admin = signed_in(&db, "admin.public", Role::Administrator);
@@ -243,7 +73,7 @@ both_backends!(the_public_page_and_pdf_need_no_sign_in, |db: TestDb| {
             StatusCode::NOT_FOUND
         );
 
-        let first = agreed(&db, &admin.actor);
+        let first = agreed_thresholds(&db, &admin.actor).id;
         let page = send(&app, anonymous("/thresholds")).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         for text in [
@@ -280,7 +110,7 @@ both_backends!(the_public_page_and_pdf_need_no_sign_in, |db: TestDb| {
         // A newer version supersedes the first, which stays readable as history.
         let mut c = db.conn();
         let copy = thresholds::create_draft_from(&mut c, &admin.actor, &first).expect("copy");
-        let mut second = complete();
+        let mut second = threshold_draft();
         second.title = "Right help, second edition".into();
         thresholds::update_draft(&mut c, &admin.actor, &copy, &second, 1).expect("save");
         thresholds::agree(
@@ -343,10 +173,14 @@ both_backends!(
             );
 
             // Without its CSRF token the form is refused and nothing is created.
-            let forged = send(&app, post("/admin/thresholds/new", &admin, &[], false)).await;
+            let forged = send(
+                &app,
+                post_without_csrf("/admin/thresholds/new", &admin, &[]),
+            )
+            .await;
             assert_eq!(forged.status, StatusCode::FORBIDDEN);
 
-            let created = send(&app, post("/admin/thresholds/new", &admin, &[], true)).await;
+            let created = send(&app, post_fields("/admin/thresholds/new", &admin, &[])).await;
             assert_eq!(created.status, StatusCode::SEE_OTHER);
             let edit_path = created.location().to_string();
             assert!(edit_path.ends_with("/edit"), "{edit_path}");
@@ -362,16 +196,16 @@ both_backends!(
             assert!(form.body.contains("for=\"level-4-family_environment\""));
 
             // "Add another level" shows a fifth, empty level and saves nothing.
-            let mut pairs = form_pairs(&complete(), 1);
+            let mut pairs = form_pairs(&threshold_draft(), 1);
             pairs.push(pair("add_level", "yes"));
-            let added = send(&app, post(&edit_path, &admin, &pairs, true)).await;
+            let added = send(&app, post_fields(&edit_path, &admin, &pairs)).await;
             assert_eq!(added.status, StatusCode::OK);
             assert!(added.body.contains("name=\"level_count\" value=\"5\""));
             assert!(added.body.contains("Nothing has been saved yet"));
 
             let saved = send(
                 &app,
-                post(&edit_path, &admin, &form_pairs(&complete(), 1), true),
+                post_fields(&edit_path, &admin, &form_pairs(&threshold_draft(), 1)),
             )
             .await;
             assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
@@ -395,11 +229,10 @@ both_backends!(
 
             let done = send(
                 &app,
-                post(
+                post_fields(
                     &agree_path,
                     &admin,
                     &agreement_pairs(0, "Test County Council\r\nTest Constabulary", 2),
-                    true,
                 ),
             )
             .await;
@@ -426,11 +259,11 @@ both_backends!(
             let edit_again = send(&app, get(&edit_path, &admin)).await;
             assert_eq!(edit_again.status, StatusCode::SEE_OTHER);
             assert_eq!(edit_again.location(), format!("/admin/thresholds/{id}"));
-            let mut changed = complete();
+            let mut changed = threshold_draft();
             changed.title = "Changed after agreement".into();
             let refused = send(
                 &app,
-                post(&edit_path, &admin, &form_pairs(&changed, 3), true),
+                post_fields(&edit_path, &admin, &form_pairs(&changed, 3)),
             )
             .await;
             assert_eq!(refused.status, StatusCode::CONFLICT);
@@ -454,14 +287,14 @@ both_backends!(
         };
         let edit_path = format!("/admin/thresholds/{id}/edit");
         runtime().block_on(async {
-            let mut bad = complete();
+            let mut bad = threshold_draft();
             bad.levels[1].name = String::new();
             bad.levels[1].summary = "<script>alert(1)</script> typed summary".into();
             bad.levels[2].outcomes.clear();
             bad.levels[3].child_development = String::new();
             bad.levels[3].parenting_capacity = String::new();
             bad.levels[3].family_environment = String::new();
-            let answer = send(&app, post(&edit_path, &admin, &form_pairs(&bad, 1), true)).await;
+            let answer = send(&app, post_fields(&edit_path, &admin, &form_pairs(&bad, 1))).await;
             assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
             assert!(answer.body.contains("<title>Error: "));
             assert!(answer.body.contains("govuk-error-summary"));
@@ -477,11 +310,11 @@ both_backends!(
             assert!(answer.body.contains("name=\"version\" value=\"1\""));
 
             // Removing levels down to one is refused with a message for the levels section.
-            let mut pairs = form_pairs(&complete(), 1);
+            let mut pairs = form_pairs(&threshold_draft(), 1);
             for n in 2..=4 {
                 pairs.push(pair(format!("level-{n}-remove"), "yes"));
             }
-            let answer = send(&app, post(&edit_path, &admin, &pairs, true)).await;
+            let answer = send(&app, post_fields(&edit_path, &admin, &pairs)).await;
             assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
             assert!(answer.body.contains("href=\"#levels\""));
             assert!(answer.body.contains("id=\"levels\""));
@@ -489,14 +322,14 @@ both_backends!(
             // The agree form: a future date and no agencies.
             let saved = send(
                 &app,
-                post(&edit_path, &admin, &form_pairs(&complete(), 1), true),
+                post_fields(&edit_path, &admin, &form_pairs(&threshold_draft(), 1)),
             )
             .await;
             assert_eq!(saved.status, StatusCode::SEE_OTHER);
             let agree_path = format!("/admin/thresholds/{id}/agree");
             let answer = send(
                 &app,
-                post(&agree_path, &admin, &agreement_pairs(-2, "  ", 2), true),
+                post_fields(&agree_path, &admin, &agreement_pairs(-2, "  ", 2)),
             )
             .await;
             assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -527,7 +360,7 @@ both_backends!(
             let page = send(&app, get("/admin/thresholds", &sw)).await;
             assert_eq!(page.status, StatusCode::FORBIDDEN);
             assert!(!page.body.contains("href=\"/admin/thresholds\""));
-            let post = send(&app, post("/admin/thresholds/new", &sw, &[], true)).await;
+            let post = send(&app, post_fields("/admin/thresholds/new", &sw, &[])).await;
             assert_eq!(post.status, StatusCode::FORBIDDEN);
             let home = send(&app, get("/", &sw)).await;
             assert!(

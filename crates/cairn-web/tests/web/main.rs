@@ -1,0 +1,10 @@
+//! The web integration tests: every page and the JSON API through the real router, with real
+//! sign-in, on SQLite and PostgreSQL. One binary, one module per area, and the helpers they
+//! share in [`support`].
+
+mod support;
+
+mod admin_and_api;
+mod contacts;
+mod screening;
+mod thresholds;
