@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Load test: the screening queue over HTTP with 5,000 contacts waiting, 32 concurrent
-# clients, SQLite, on this machine.
+# clients (or as many as given), SQLite, on this machine.
 #
-#   bench/front-door-queue.sh [CHILDREN] [SECONDS]      (defaults: 100000 children, 30 s)
+#   bench/front-door-queue.sh [CHILDREN] [SECONDS] [CONNECTIONS]
+#                                   (defaults: 100000 children, 30 s, 32 connections)
 #
 # Builds the release binaries, loads the demo authority into a fresh SQLite file (a year of
 # about 30,000 contacts at 100,000 children), tops the queue up to 5,000 contacts waiting for
 # screening (`front_door_bench --prepare`), starts `cairn serve`, signs in as the demo
-# front-door practitioner, then runs wrk with 32 connections over the queue's 100 pages of 50
+# front-door practitioner, then runs wrk (32 connections by default) over the queue's 100 pages of 50
 # in rotation. Every request is a real page: session lookup, the page read (contacts, their
 # children, claim holders) and its audit row written. Prints wrk's latency distribution, the
 # request rate and the server's memory. It asserts nothing about speed.
@@ -15,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CHILDREN=${1:-100000}
 SECONDS_TO_RUN=${2:-30}
+CONNECTIONS=${3:-32}
 PORT=${CAIRN_BENCH_PORT:-18182}
 PASSWORD=demo-password-123
 
@@ -53,9 +55,9 @@ end
 LUA
 
 echo "Warming up…"
-wrk -t2 -c32 -d5s -s "$work/queue.lua" "http://127.0.0.1:$PORT" >/dev/null
-echo "Measuring for ${SECONDS_TO_RUN}s with 32 connections…"
-wrk -t2 -c32 -d"${SECONDS_TO_RUN}s" --latency -s "$work/queue.lua" "http://127.0.0.1:$PORT"
+wrk -t2 -c"$CONNECTIONS" -d5s -s "$work/queue.lua" "http://127.0.0.1:$PORT" >/dev/null
+echo "Measuring for ${SECONDS_TO_RUN}s with $CONNECTIONS connections…"
+wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_TO_RUN}s" --latency -s "$work/queue.lua" "http://127.0.0.1:$PORT"
 grep -E 'VmHWM|VmRSS' "/proc/$server/status"
 statuses=$(grep -o '"status":[0-9]*' "$work/server.log" | sort | uniq -c | tr '\n' ' ')
 echo "Response statuses logged: $statuses"

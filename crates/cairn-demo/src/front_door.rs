@@ -167,7 +167,9 @@ fn organisation_name(agency: AgencyType, rng: &mut Rng) -> &'static str {
         ],
         _ => &[""],
     };
-    pick.get(rng.below(pick.len() as u64) as usize).copied().unwrap_or_default()
+    pick.get(rng.below(pick.len() as u64) as usize)
+        .copied()
+        .unwrap_or_default()
 }
 
 /// Concern texts by category, in a referrer's words but naming nobody.
@@ -234,7 +236,9 @@ fn concern(category: ConcernCategory, rng: &mut Rng) -> &'static str {
             "Private fostering arrangement: the child has lived with a family friend for two months.",
         ],
     };
-    pick.get(rng.below(pick.len() as u64) as usize).copied().unwrap_or_default()
+    pick.get(rng.below(pick.len() as u64) as usize)
+        .copied()
+        .unwrap_or_default()
 }
 
 const RATIONALES: &[&str] = &[

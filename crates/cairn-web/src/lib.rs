@@ -114,8 +114,14 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .nest("/api/v1", api::routes())
         .route("/performance/front-door", get(pages::performance::show))
-        .route("/performance/front-door/{file}", get(pages::performance::csv))
-        .route("/reports/receipts", get(pages::performance::receipts_report))
+        .route(
+            "/performance/front-door/{file}",
+            get(pages::performance::csv),
+        )
+        .route(
+            "/reports/receipts",
+            get(pages::performance::receipts_report),
+        )
         .route(
             "/reports/receipts.csv",
             get(pages::performance::receipts_report_csv),

@@ -1,11 +1,11 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::Timelike;
 use anyhow::{Context, Result, bail};
 use cairn_core::accounts::{self, AccountForm};
 use cairn_core::{Actor, ServiceError, Settings};
 use cairn_db::{Backend, DbConn, PoolSettings, connect_pool};
+use chrono::Timelike;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -360,7 +360,9 @@ pub fn load_demo(
     let mut last = std::time::Instant::now();
     // Dated now, so the demo's queues, deadlines and overnight handover are current when it is
     // loaded (the generator's tests use its fixed date instead).
-    let as_at = cairn_db::now().with_nanosecond(0).unwrap_or_else(cairn_db::now);
+    let as_at = cairn_db::now()
+        .with_nanosecond(0)
+        .unwrap_or_else(cairn_db::now);
     let summary = cairn_demo::generate_as_at(conn, &opts, as_at, &mut |p| {
         if interactive && last.elapsed().as_millis() > 200 {
             eprint!("\r{}: {} of {}      ", p.stage, p.done, p.total);

@@ -51,7 +51,11 @@ pub fn serve(settings: Settings, demo: bool) -> Result<()> {
     // Embedded mode: the job worker runs here, woken by `state.jobs` after commits that queue
     // a job. Turned off (jobs_in_process = false) when `cairn worker` runs separately.
     let worker = if state.settings.jobs_in_process {
-        Some(start_worker(state.pool.clone(), &state.settings, state.jobs.clone())?)
+        Some(start_worker(
+            state.pool.clone(),
+            &state.settings,
+            state.jobs.clone(),
+        )?)
     } else {
         None
     };

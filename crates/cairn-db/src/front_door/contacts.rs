@@ -11,7 +11,7 @@ use crate::schema::{
 };
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = contacts)]
+#[diesel(table_name = contacts, treat_none_as_default_value = false)]
 pub struct ContactRow {
     pub id: String,
     pub reference: String,
@@ -43,7 +43,7 @@ pub struct ContactRow {
 }
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = contact_referrers)]
+#[diesel(table_name = contact_referrers, treat_none_as_default_value = false)]
 pub struct ReferrerRow {
     pub contact_id: String,
     pub kind: String,
@@ -58,7 +58,7 @@ pub struct ReferrerRow {
 }
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = contact_children)]
+#[diesel(table_name = contact_children, treat_none_as_default_value = false)]
 pub struct ContactChildRow {
     pub id: String,
     pub contact_id: String,
@@ -75,7 +75,7 @@ pub struct ContactChildRow {
 }
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = contact_household_members)]
+#[diesel(table_name = contact_household_members, treat_none_as_default_value = false)]
 pub struct HouseholdMemberRow {
     pub id: String,
     pub contact_id: String,
@@ -107,7 +107,8 @@ pub fn insert(
     Ok(())
 }
 
-/// Bulk load for the demo generator: many contacts with their parts in few statements.
+/// Bulk load for the demo generator: many contacts with their parts in few statements. (The
+/// row types write NULL for None rather than "the default", so SQLite can batch them too.)
 pub fn insert_many(
     conn: &mut DbConn,
     contacts_rows: &[ContactRow],

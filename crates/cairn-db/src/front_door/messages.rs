@@ -9,7 +9,7 @@ use crate::error::DbError;
 use crate::schema::{message_templates, referrer_messages};
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = referrer_messages)]
+#[diesel(table_name = referrer_messages, treat_none_as_default_value = false)]
 pub struct MessageRow {
     pub id: String,
     pub contact_id: String,
@@ -29,7 +29,7 @@ pub struct MessageRow {
 }
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = message_templates)]
+#[diesel(table_name = message_templates, treat_none_as_default_value = false)]
 pub struct TemplateRow {
     pub key: String,
     pub subject: String,

@@ -9,7 +9,7 @@ use crate::error::DbError;
 use crate::schema::out_of_hours_actions;
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = out_of_hours_actions)]
+#[diesel(table_name = out_of_hours_actions, treat_none_as_default_value = false)]
 pub struct OutOfHoursActionRow {
     pub id: String,
     pub contact_id: String,

@@ -103,10 +103,7 @@ pub fn contact_counts(
 /// screener who decided, outcome): one pass gives the outcome figures by level, by office and
 /// by screener. A decision covering two siblings counts once: these figures are about how
 /// screeners decide. The screener is `decided_by`, not the manager who authorised it.
-pub fn decision_counts(
-    conn: &mut DbConn,
-    s: &Scope,
-) -> Result<Vec<DecisionCount>, DbError> {
+pub fn decision_counts(conn: &mut DbConn, s: &Scope) -> Result<Vec<DecisionCount>, DbError> {
     Ok(crate::each_backend!(conn, c => contacts_in!(
             screening_decisions::table.inner_join(contacts::table),
             s

@@ -9,7 +9,7 @@ use crate::error::DbError;
 use crate::schema::referrals;
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = referrals)]
+#[diesel(table_name = referrals, treat_none_as_default_value = false)]
 pub struct ReferralRow {
     pub id: String,
     pub person_id: String,

@@ -9,7 +9,7 @@ use crate::error::DbError;
 use crate::schema::{decision_indicators, decision_reviews, screening_decisions};
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = screening_decisions)]
+#[diesel(table_name = screening_decisions, treat_none_as_default_value = false)]
 pub struct DecisionRow {
     pub id: String,
     pub contact_id: String,
@@ -30,14 +30,14 @@ pub struct DecisionRow {
 }
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = decision_indicators)]
+#[diesel(table_name = decision_indicators, treat_none_as_default_value = false)]
 pub struct DecisionIndicatorRow {
     pub decision_id: String,
     pub indicator_id: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = decision_reviews)]
+#[diesel(table_name = decision_reviews, treat_none_as_default_value = false)]
 pub struct ReviewRow {
     pub id: String,
     pub decision_id: String,

@@ -87,7 +87,10 @@ impl ContactBody {
                 Ok(t) => Some(t.naive_utc()),
                 Err(_) => {
                     let mut e = FieldErrors::new();
-                    e.push("received_at", "received_at must be a date and time such as 2026-11-25T14:05:00Z");
+                    e.push(
+                        "received_at",
+                        "received_at must be a date and time such as 2026-11-25T14:05:00Z",
+                    );
                     return Err(e);
                 }
             },
@@ -112,7 +115,12 @@ impl ContactBody {
             household: self
                 .household
                 .into_iter()
-                .map(|h| HouseholdInput { person_id: h.person_id, name: h.name, relationship: h.relationship, notes: h.notes })
+                .map(|h| HouseholdInput {
+                    person_id: h.person_id,
+                    name: h.name,
+                    relationship: h.relationship,
+                    notes: h.notes,
+                })
                 .collect(),
             concern: self.concern,
             categories: self.categories,
@@ -125,7 +133,12 @@ impl ContactBody {
     }
 }
 
-pub async fn create(State(state): State<AppState>, ApiActor(actor): ApiActor, headers: HeaderMap, req: Request) -> Response {
+pub async fn create(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    req: Request,
+) -> Response {
     let body: ContactBody = match read_json(&headers, req).await {
         Ok(b) => b,
         Err(r) => return r,
@@ -138,13 +151,19 @@ pub async fn create(State(state): State<AppState>, ApiActor(actor): ApiActor, he
     let result = state
         .db(move |c| {
             let id = contacts::record(c, &actor, &settings, &input)?.to_string();
-            let reference = cairn_db::front_door::contacts::find(c, &id)?.map(|r| r.reference).unwrap_or_default();
+            let reference = cairn_db::front_door::contacts::find(c, &id)?
+                .map(|r| r.reference)
+                .unwrap_or_default();
             Ok((id, reference))
         })
         .await;
     match result {
         Ok((id, reference)) => {
-            let mut response = (StatusCode::CREATED, Json(json!({ "id": id, "reference": reference }))).into_response();
+            let mut response = (
+                StatusCode::CREATED,
+                Json(json!({ "id": id, "reference": reference })),
+            )
+                .into_response();
             if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/contacts/{id}")) {
                 response.headers_mut().insert(header::LOCATION, v);
             }
@@ -154,8 +173,15 @@ pub async fn create(State(state): State<AppState>, ApiActor(actor): ApiActor, he
     }
 }
 
-pub async fn show(State(state): State<AppState>, ApiActor(actor): ApiActor, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let Some(id) = uuid_path(&id) else { return err(&headers, AppError::NotFound) };
+pub async fn show(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = uuid_path(&id) else {
+        return err(&headers, AppError::NotFound);
+    };
     match state.db(move |c| Ok(contacts::view(c, &actor, &id)?)).await {
         Ok(view) => Json(view).into_response(),
         Err(e) => err(&headers, e),
@@ -163,9 +189,19 @@ pub async fn show(State(state): State<AppState>, ApiActor(actor): ApiActor, head
 }
 
 /// The contact with each child's history, as shown at screening.
-pub async fn screening_context(State(state): State<AppState>, ApiActor(actor): ApiActor, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let Some(id) = uuid_path(&id) else { return err(&headers, AppError::NotFound) };
-    match state.db(move |c| Ok(screening::context(c, &actor, &id)?)).await {
+pub async fn screening_context(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = uuid_path(&id) else {
+        return err(&headers, AppError::NotFound);
+    };
+    match state
+        .db(move |c| Ok(screening::context(c, &actor, &id)?))
+        .await
+    {
         Ok(ctx) => Json(ctx).into_response(),
         Err(e) => err(&headers, e),
     }
@@ -179,32 +215,71 @@ pub struct QueueQuery {
     pub office: Option<String>,
 }
 
-pub async fn queue_page(State(state): State<AppState>, ApiActor(actor): ApiActor, headers: HeaderMap, Query(q): Query<QueueQuery>) -> Response {
+pub async fn queue_page(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    Query(q): Query<QueueQuery>,
+) -> Response {
     let view = match q.view.as_deref() {
         None | Some("screening") => QueueView::Screening,
         Some("manager") => QueueView::AwaitingAuthorisation,
-        Some(_) => return err(&headers, ServiceError::invalid("view", "view must be \"screening\" or \"manager\"")),
+        Some(_) => {
+            return err(
+                &headers,
+                ServiceError::invalid("view", "view must be \"screening\" or \"manager\""),
+            );
+        }
     };
     let settings = state.settings.clone();
     let office = q.office.filter(|o| !o.trim().is_empty());
     let page = q.page.unwrap_or(1);
-    match state.db(move |c| Ok(queue::page(c, &actor, &settings, view, office.as_deref(), page)?)).await {
+    match state
+        .db(move |c| {
+            Ok(queue::page(
+                c,
+                &actor,
+                &settings,
+                view,
+                office.as_deref(),
+                page,
+            )?)
+        })
+        .await
+    {
         Ok(p) => Json(p).into_response(),
         Err(e) => err(&headers, e),
     }
 }
 
-pub async fn claim(State(state): State<AppState>, ApiActor(actor): ApiActor, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let Some(id) = uuid_path(&id) else { return err(&headers, AppError::NotFound) };
+pub async fn claim(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = uuid_path(&id) else {
+        return err(&headers, AppError::NotFound);
+    };
     let settings = state.settings.clone();
-    match state.db(move |c| Ok(queue::claim(c, &actor, &settings, &id)?)).await {
+    match state
+        .db(move |c| Ok(queue::claim(c, &actor, &settings, &id)?))
+        .await
+    {
         Ok(()) => Json(json!({ "claimed": true })).into_response(),
         Err(e) => err(&headers, e),
     }
 }
 
-pub async fn release(State(state): State<AppState>, ApiActor(actor): ApiActor, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let Some(id) = uuid_path(&id) else { return err(&headers, AppError::NotFound) };
+pub async fn release(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = uuid_path(&id) else {
+        return err(&headers, AppError::NotFound);
+    };
     match state.db(move |c| Ok(queue::release(c, &actor, &id)?)).await {
         Ok(()) => Json(json!({ "claimed": false })).into_response(),
         Err(e) => err(&headers, e),
@@ -229,8 +304,16 @@ pub struct DecisionBody {
     pub children: Vec<String>,
 }
 
-pub async fn decide(State(state): State<AppState>, ApiActor(actor): ApiActor, headers: HeaderMap, Path(id): Path<String>, req: Request) -> Response {
-    let Some(id) = uuid_path(&id) else { return err(&headers, AppError::NotFound) };
+pub async fn decide(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response {
+    let Some(id) = uuid_path(&id) else {
+        return err(&headers, AppError::NotFound);
+    };
     let b: DecisionBody = match read_json(&headers, req).await {
         Ok(b) => b,
         Err(r) => return r,
@@ -253,12 +336,18 @@ pub async fn decide(State(state): State<AppState>, ApiActor(actor): ApiActor, he
     let result = state
         .db(move |c| {
             let decision = screening::decide(c, &actor, &settings, &id, &input)?.to_string();
-            let status = cairn_db::front_door::screening::find(c, &decision)?.map(|d| d.status).unwrap_or_default();
+            let status = cairn_db::front_door::screening::find(c, &decision)?
+                .map(|d| d.status)
+                .unwrap_or_default();
             Ok((decision, status))
         })
         .await;
     match result {
-        Ok((decision, status)) => (StatusCode::CREATED, Json(json!({ "id": decision, "status": status }))).into_response(),
+        Ok((decision, status)) => (
+            StatusCode::CREATED,
+            Json(json!({ "id": decision, "status": status })),
+        )
+            .into_response(),
         Err(e) => err(&headers, e),
     }
 }
@@ -272,8 +361,16 @@ pub struct ReviewBody {
     pub comments: String,
 }
 
-pub async fn review(State(state): State<AppState>, ApiActor(actor): ApiActor, headers: HeaderMap, Path(id): Path<String>, req: Request) -> Response {
-    let Some(id) = uuid_path(&id) else { return err(&headers, AppError::NotFound) };
+pub async fn review(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response {
+    let Some(id) = uuid_path(&id) else {
+        return err(&headers, AppError::NotFound);
+    };
     let b: ReviewBody = match read_json(&headers, req).await {
         Ok(b) => b,
         Err(r) => return r,
@@ -281,11 +378,28 @@ pub async fn review(State(state): State<AppState>, ApiActor(actor): ApiActor, he
     let action = match b.action.as_str() {
         "authorise" => Review::Authorise,
         "return" => Review::Return,
-        _ => return err(&headers, ServiceError::invalid("action", "action must be \"authorise\" or \"return\"")),
+        _ => {
+            return err(
+                &headers,
+                ServiceError::invalid("action", "action must be \"authorise\" or \"return\""),
+            );
+        }
     };
     let settings = state.settings.clone();
     let decision_id = id.clone();
-    match state.db(move |c| Ok(screening::review(c, &actor, &settings, &id, action, &b.comments)?)).await {
+    match state
+        .db(move |c| {
+            Ok(screening::review(
+                c,
+                &actor,
+                &settings,
+                &id,
+                action,
+                &b.comments,
+            )?)
+        })
+        .await
+    {
         Ok(()) => Json(json!({ "decision_id": decision_id, "action": b.action })).into_response(),
         Err(e) => err(&headers, e),
     }

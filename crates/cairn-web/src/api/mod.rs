@@ -28,7 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route("/contacts", post(front_door::create))
         .route("/contacts/queue", get(front_door::queue_page))
         .route("/contacts/{id}", get(front_door::show))
-        .route("/contacts/{id}/screening", get(front_door::screening_context))
+        .route(
+            "/contacts/{id}/screening",
+            get(front_door::screening_context),
+        )
         .route("/contacts/{id}/claim", post(front_door::claim))
         .route("/contacts/{id}/release", post(front_door::release))
         .route("/contacts/{id}/decisions", post(front_door::decide))

@@ -72,7 +72,13 @@ pub fn add_paths(paths: &mut Map<String, Value>) {
             "responses": with_errors(errors(), ("200", ok("What screening shows.", "ScreeningContext"))),
         }
     }));
-    for (path, summary) in [("/contacts/{id}/claim", "Claim a contact for screening"), ("/contacts/{id}/release", "Give a claimed contact back to the queue")] {
+    for (path, summary) in [
+        ("/contacts/{id}/claim", "Claim a contact for screening"),
+        (
+            "/contacts/{id}/release",
+            "Give a claimed contact back to the queue",
+        ),
+    ] {
         paths.insert(path.into(), json!({
             "post": {
                 "summary": summary,
@@ -183,7 +189,10 @@ pub fn add_schemas(s: &mut Map<String, Value>) {
             "total": { "type": "integer" }, "page": { "type": "integer" }, "pages": { "type": "integer" }
         }
     }));
-    s.insert("Claim".into(), json!({ "type": "object", "properties": { "claimed": { "type": "boolean" } } }));
+    s.insert(
+        "Claim".into(),
+        json!({ "type": "object", "properties": { "claimed": { "type": "boolean" } } }),
+    );
     s.insert("DecisionInput".into(), json!({
         "type": "object",
         "additionalProperties": false,

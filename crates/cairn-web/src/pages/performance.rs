@@ -100,6 +100,36 @@ pub struct ReceiptsReportPage {
     pub performance_href: String,
 }
 
+/// One of the report's own filters (message kind, problem), with its "all" option.
+pub struct Choice {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub all: &'static str,
+    pub options: Vec<(String, String)>,
+    pub chosen: String,
+}
+
+impl ReceiptsReportPage {
+    pub fn choices(&self) -> Vec<Choice> {
+        vec![
+            Choice {
+                name: "kind",
+                label: "Message",
+                all: "Receipts and feedback",
+                options: self.kinds.clone(),
+                chosen: self.kind.clone(),
+            },
+            Choice {
+                name: "problem",
+                label: "Problem",
+                all: "Any problem",
+                options: self.problems.clone(),
+                chosen: self.problem.clone(),
+            },
+        ]
+    }
+}
+
 pub struct ReportRowView {
     pub contact_id: String,
     pub reference: String,

@@ -6,5 +6,6 @@ mod support;
 
 mod admin_and_api;
 mod contacts;
+mod performance;
 mod screening;
 mod thresholds;

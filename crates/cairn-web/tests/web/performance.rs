@@ -2,103 +2,20 @@
 //! SQLite and PostgreSQL: a chart and a table for every figure, CSV downloads, the filters,
 //! and who may see them.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use cairn_core::accounts::{self, AccountForm, TeamForm};
+use axum::http::{StatusCode, header};
+use cairn_core::accounts::{self, TeamForm};
 use cairn_core::front_door::contacts::{self, ContactInput, ReferrerInput};
 use cairn_core::front_door::performance::FIGURE_KEYS;
 use cairn_core::people::{NewPerson, PersonKind};
-use cairn_core::{Actor, Settings, auth};
+use cairn_core::{Actor, Settings};
 use cairn_db::both_backends;
 use cairn_db::testing::TestDb;
 use cairn_domain::dates::DateParts;
 use cairn_domain::person::PersonDraft;
 use cairn_domain::roles::Role;
-use cairn_web::AppState;
 use chrono::Duration;
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Session {
-    cookie: String,
-    actor: Actor,
-}
-
-fn app(db: &TestDb) -> Router {
-    cairn_web::router(AppState::new(db.pool(), Settings::default()))
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
-
-fn signed_in(db: &TestDb, username: &str, role: Role) -> Session {
-    let mut c = db.conn();
-    let created = accounts::create_account(
-        &mut c,
-        &Actor::command_line(),
-        &AccountForm {
-            username: username.into(),
-            display_name: format!("Test {username}"),
-            email: format!("{username}@example.gov.uk"),
-            role: role.code().into(),
-            ..AccountForm::default()
-        },
-        Some(PASSWORD),
-    )
-    .expect("create an account");
-    let hash = cairn_core::passwords::hash(PASSWORD).expect("hash");
-    cairn_db::users::set_password(&mut c, &created.user_id, &hash, false)
-        .expect("password is permanent");
-    let signed = auth::sign_in(&mut c, &Settings::default(), username, PASSWORD, None)
-        .expect("sign in runs")
-        .expect("sign in succeeds");
-    let ctx = auth::resolve_session(&mut c, &Settings::default(), &signed.token, None)
-        .expect("resolve runs")
-        .expect("live session");
-    Session {
-        cookie: format!("cairn_session={}", signed.token),
-        actor: ctx.actor,
-    }
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-async fn send(app: &Router, req: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(req).await.expect("the router answers");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("read the body")
-        .to_bytes()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
-}
-
-fn get(path: &str, session: &Session) -> Request<Body> {
-    Request::get(path)
-        .header(header::COOKIE, &session.cookie)
-        .body(Body::empty())
-        .expect("request")
-}
+use crate::support::*;
 
 /// An office with a team, and a contact from a school received two days ago (its receipt,
 /// a letter to post, was produced late, so the report has a row).
