@@ -12,10 +12,7 @@ use cairn_core::{ServiceError, Settings};
 use cairn_db::DbConn;
 use cairn_db::both_backends;
 use cairn_db::front_door::referrals as referral_repo;
-use cairn_db::schema::{
-    referrals as referrals_t, referrer_messages as messages_t, threshold_documents,
-    threshold_levels,
-};
+use cairn_db::schema::{referrals as referrals_t, referrer_messages as messages_t};
 use cairn_db::testing::TestDb;
 use cairn_domain::roles::Role;
 use chrono::{Duration, NaiveDateTime};
@@ -23,56 +20,19 @@ use diesel::prelude::*;
 
 use crate::support::*;
 
+/// The shared two-level document (level 1 and level 4), by the names these tests use.
 struct Levels {
     doc: String,
     universal: String,
     statutory: String,
 }
 
-/// An agreed two-level document, written straight into the tables.
 fn thresholds(conn: &mut DbConn) -> Levels {
-    let now = cairn_db::now();
-    let doc = uuid::Uuid::now_v7().to_string();
-    diesel::insert_into(threshold_documents::table)
-        .values((
-            threshold_documents::id.eq(&doc),
-            threshold_documents::version_number.eq(1),
-            threshold_documents::title.eq("Right help, right time"),
-            threshold_documents::status.eq("agreed"),
-            threshold_documents::introduction.eq("How partners decide."),
-            threshold_documents::signatories.eq("Council"),
-            threshold_documents::version.eq(1),
-            threshold_documents::created_at.eq(now),
-            threshold_documents::created_by.eq("test"),
-            threshold_documents::updated_at.eq(now),
-            threshold_documents::updated_by.eq("test"),
-        ))
-        .execute(conn)
-        .unwrap();
-    let mut ids = Vec::new();
-    for (pos, name, outcomes) in [
-        (1, "Universal", "no_further_action,information_advice"),
-        (4, "Children's social care", "referral,strategy_discussion"),
-    ] {
-        let id = uuid::Uuid::now_v7().to_string();
-        diesel::insert_into(threshold_levels::table)
-            .values((
-                threshold_levels::id.eq(&id),
-                threshold_levels::document_id.eq(&doc),
-                threshold_levels::position.eq(pos),
-                threshold_levels::name.eq(name),
-                threshold_levels::summary.eq("summary"),
-                threshold_levels::response.eq("response"),
-                threshold_levels::outcomes.eq(outcomes),
-            ))
-            .execute(conn)
-            .unwrap();
-        ids.push(id);
-    }
+    let t = agreed_thresholds(conn, 1);
     Levels {
-        doc,
-        universal: ids[0].clone(),
-        statutory: ids[1].clone(),
+        doc: t.doc,
+        universal: t.level1,
+        statutory: t.level4,
     }
 }
 

@@ -11,25 +11,11 @@ use cairn_core::front_door::queue::{self, QueueView};
 use cairn_core::front_door::screening::{self, DecisionInput, Review};
 use cairn_domain::validation::FieldErrors;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::{ApiActor, err};
+use super::{ApiActor, err, read_json};
 use crate::error::AppError;
-use crate::session::body_bytes;
 use crate::state::AppState;
-
-async fn read_json<T: DeserializeOwned>(headers: &HeaderMap, req: Request) -> Result<T, Response> {
-    let bytes = body_bytes(req).await.map_err(|e| err(headers, e))?;
-    serde_json::from_slice::<T>(&bytes).map_err(|e| {
-        err(
-            headers,
-            AppError::BadRequest(format!(
-                "The body must be a JSON object as described in /api/v1/openapi.json ({e})"
-            )),
-        )
-    })
-}
 
 /// Ids in paths are UUIDs; anything else is simply not found.
 fn uuid_path(raw: &str) -> Option<String> {

@@ -8,13 +8,15 @@ pub mod openapi_front_door;
 pub mod people;
 
 use axum::Router;
+use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::error::{ApiError, AppError};
-use crate::session::request_id;
+use crate::session::{body_bytes, request_id};
 use crate::state::AppState;
 
 pub use auth::ApiActor;
@@ -38,6 +40,22 @@ pub fn routes() -> Router<AppState> {
         .route("/decisions/{id}/review", post(front_door::review))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Reads a JSON body into `T`; anything else is a 400 that points at the OpenAPI document.
+pub async fn read_json<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    req: Request,
+) -> Result<T, Response> {
+    let bytes = body_bytes(req).await.map_err(|e| err(headers, e))?;
+    serde_json::from_slice::<T>(&bytes).map_err(|e| {
+        err(
+            headers,
+            AppError::BadRequest(format!(
+                "The body must be a JSON object as described in /api/v1/openapi.json ({e})"
+            )),
+        )
+    })
 }
 
 /// An [`ApiError`] carrying this request's id.

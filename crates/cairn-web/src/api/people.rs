@@ -21,7 +21,6 @@ use super::{ApiActor, err};
 use crate::admin::gate;
 use crate::error::AppError;
 use crate::form::FormData;
-use crate::session::body_bytes;
 use crate::state::AppState;
 
 pub const SEARCH_PARAMS: &[&str] = &["name", "dob", "nhs_number", "upn", "postcode", "local_id"];
@@ -294,15 +293,7 @@ impl PersonBody {
 
 /// Reads and parses a JSON body; anything unreadable is a 400 with the structured error.
 async fn read_body(headers: &HeaderMap, req: Request) -> Result<PersonBody, Response> {
-    let bytes = body_bytes(req).await.map_err(|e| err(headers, e))?;
-    serde_json::from_slice::<PersonBody>(&bytes).map_err(|e| {
-        err(
-            headers,
-            AppError::BadRequest(format!(
-                "The body must be a JSON object as described in /api/v1/openapi.json ({e})"
-            )),
-        )
-    })
+    super::read_json(headers, req).await
 }
 
 fn today() -> chrono::NaiveDate {
