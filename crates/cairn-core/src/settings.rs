@@ -379,4 +379,27 @@ mod tests {
         );
         assert!(p.iter().any(|m| m.contains("local_id_prefix")), "{p:?}");
     }
+
+    #[test]
+    fn front_door_settings_are_checked() {
+        assert!(Settings::default().problems().is_empty());
+        let s = Settings {
+            smtp_tls: "ssl".into(),
+            working_hours_start: "9am".into(),
+            extra_closure_days: vec!["29/12/2026".into()],
+            outcomes_needing_authorisation: vec!["referal".into()],
+            claim_timeout_minutes: 0,
+            ..Settings::default()
+        };
+        let p = s.problems();
+        for needle in [
+            "smtp_tls",
+            "working_hours_start",
+            "extra_closure_days",
+            "referal",
+            "claim_timeout_minutes",
+        ] {
+            assert!(p.iter().any(|m| m.contains(needle)), "{needle}: {p:?}");
+        }
+    }
 }
