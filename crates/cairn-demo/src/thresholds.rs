@@ -1,5 +1,5 @@
 //! Demo County's threshold document: a complete example written for Cairn, modelled on the
-//! common four-level model (domain.md §5.2) but in our own words. It is no real area's
+//! common four-level model (as in most local threshold documents) but in our own words. It is no real area's
 //! document.
 //!
 //! Two versions are loaded so the history pages have something to show: version 1, agreed

@@ -59,7 +59,7 @@ code_list! {
 }
 
 impl AgencyType {
-    /// The CIN census referral source (domain.md §2.4.1) this agency reports as.
+    /// The CIN census referral source (DfE CIN census code list N00152) this agency reports as.
     pub const fn referral_source(&self) -> ReferralSource {
         use AgencyType::*;
         match self {
@@ -107,7 +107,7 @@ code_list! {
 }
 
 code_list! {
-    /// What screening decided (domain.md §5.3, the D2I contact outcomes plus strategy).
+    /// What screening decided (the D2I Standard Safeguarding Dataset's contact outcomes, plus a strategy discussion).
     pub enum ScreeningOutcome {
         NoFurtherAction = "no_further_action" => "No further action",
         InformationAdvice = "information_advice" => "Information and advice",

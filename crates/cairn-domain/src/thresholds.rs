@@ -28,7 +28,7 @@ pub const MAX_INDICATORS_PER_DOMAIN: usize = 40;
 /// Longest level summary or typical response, in characters.
 pub const MAX_LEVEL_TEXT_LEN: usize = 2_000;
 
-/// The four levels most areas use (domain.md §5.2), offered when a partnership starts its
+/// The four levels most areas use (as in most local threshold documents), offered when a partnership starts its
 /// first document, with the screening outcomes that usually fit each.
 pub const DEFAULT_LEVELS: [(&str, &[ScreeningOutcome]); 4] = [
     (

@@ -23,7 +23,7 @@ const FONT_DATA: [&[u8]; 2] = [
 
 /// How many comemo cache generations to keep after a render. typst's memoisation cache is
 /// global and never shrinks by itself: without eviction a long-running server grew to 1.75 GB
-/// over 2,000 letters (stack-notes.md section 4).
+/// over 2,000 letters.
 const CACHE_MAX_AGE: usize = 10;
 
 struct Fonts {

@@ -5,8 +5,8 @@
 //! 5.2:1, #0b0c0c text 19:1, #505a5f secondary text 7:1). Charts only have a `viewBox`, so
 //! they scale to the width of their container; give the page a CSS rule for `.app-chart`
 //! if a maximum width is wanted. No `style` attributes are used, so a strict
-//! Content-Security-Policy does not block anything. Always show the data as a table too
-//! (design.md): a chart summarises it, it does not replace it.
+//! Content-Security-Policy does not block anything. Always show the data as a table too:
+//! a chart summarises it, it does not replace it.
 //!
 //! All text is XML-escaped; characters XML 1.0 forbids are dropped.
 

@@ -13,7 +13,7 @@
 //!   Referrals (re-referrals, closures) are counted by their referral date.
 //! - **Decided within one working day.** A contact is decided when its last screening decision
 //!   becomes final: the screener's decision when no manager's authorisation is needed, and the
-//!   manager's authorisation when it is (domain.md §1.3: the decision-maker is usually a
+//!   manager's authorisation when it is (Working Together: the decision-maker is usually a
 //!   qualified manager, so a decision waiting for one is not yet a decision). The deadline is
 //!   one working day from receipt by [`Calendar::decision_deadline`] (received in hours: the same
 //!   time the next working day; out of hours: the end of the next working day), using the

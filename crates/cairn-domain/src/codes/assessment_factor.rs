@@ -2,10 +2,10 @@ use crate::code_list::code_list;
 
 code_list! {
     /// Factors identified at the end of assessment (`AssessmentFactors`, N00181),
-    /// domain.md §2.4.7.
+    /// as listed in the DfE CIN census guide.
     ///
     /// Only the current codes: the legacy 18A/19A are queried from 2024–25 and must not be
-    /// emitted, so they cannot be chosen. Rows that domain.md groups as "child / parent(s) /
+    /// emitted, so they cannot be chosen. Rows that the guide groups as "child / parent(s) /
     /// other" are spelled out one code at a time.
     pub enum AssessmentFactor {
         AlcoholMisuseChild = "1A" => "Alcohol misuse by the child",

@@ -2,7 +2,7 @@ use crate::code_list::code_list;
 
 code_list! {
     /// Category of abuse for a child protection plan (`InitialCategoryOfAbuse` /
-    /// `LatestCategoryOfAbuse`), domain.md §2.4.4.
+    /// `LatestCategoryOfAbuse`), as listed in the DfE CIN census guide.
     pub enum CategoryOfAbuse {
         Neglect = "NEG" => "Neglect",
         PhysicalAbuse = "PHY" => "Physical abuse",

@@ -1,7 +1,7 @@
 use crate::code_list::code_list;
 
 code_list! {
-    /// Disability (`Disability`, N00099), domain.md §2.4.6. A child may have several.
+    /// Disability (`Disability`, N00099), as listed in the DfE CIN census guide. A child may have several.
     pub enum Disability {
         // Named `NoDisability` rather than `None` so a glob import cannot shadow
         // `Option::None`.

@@ -1,7 +1,7 @@
 use crate::code_list::code_list;
 
 code_list! {
-    /// Ethnicity (`Ethnicity`, N00177), domain.md §2.4.5.
+    /// Ethnicity (`Ethnicity`, N00177), as listed in the DfE CIN census guide.
     pub enum Ethnicity {
         WhiteBritish = "WBRI" => "White British",
         WhiteIrish = "WIRI" => "White Irish",

@@ -1,4 +1,4 @@
-//! DfE Children in Need (CIN) census code lists (domain.md §2.4).
+//! DfE Children in Need (CIN) census code lists (as the DfE CIN census guide lists them).
 //!
 //! Codes and descriptions follow the census guidance so that what a practitioner picks is
 //! exactly what the return exports. Each list is declared once with the

@@ -1,7 +1,7 @@
 use crate::code_list::code_list;
 
 code_list! {
-    /// Primary need (`PrimaryNeedCode`, N00101), domain.md §2.4.2.
+    /// Primary need (`PrimaryNeedCode`, N00101), as listed in the DfE CIN census guide.
     pub enum PrimaryNeed {
         AbuseOrNeglect = "N1" => "Abuse or neglect",
         ChildsDisability = "N2" => "Child's disability",

@@ -1,7 +1,7 @@
 use crate::code_list::code_list;
 
 code_list! {
-    /// Reason for closure (`ReasonForClosure`, N00103), domain.md §2.4.3.
+    /// Reason for closure (`ReasonForClosure`, N00103), as listed in the DfE CIN census guide.
     pub enum ReasonForClosure {
         Adopted = "RC1" => "Adopted",
         /// The return then needs a death date (8585Q).

@@ -1,10 +1,10 @@
 use crate::code_list::code_list;
 
 code_list! {
-    /// Referral source (`ReferralSource`, N00152), domain.md §2.4.1. Also the Annex A
+    /// Referral source (`ReferralSource`, N00152), as listed in the DfE CIN census guide. Also the Annex A
     /// contact and referral source.
     ///
-    /// Where domain.md records two wordings, the label uses the current one.
+    /// Where the census guides give two wordings, the label uses the current one.
     pub enum ReferralSource {
         FamilyMemberRelativeOrCarer = "1A" => "Individual – family member, relative or carer",
         Acquaintance = "1B" => "Individual – acquaintance (including neighbours and child minders)",

@@ -1,7 +1,7 @@
 use crate::code_list::code_list;
 
 code_list! {
-    /// Sex (`Sex`, N00783, from 2024–25), domain.md §2.4.8.
+    /// Sex (`Sex`, N00783, from 2024–25), as listed in the DfE CIN census guide.
     pub enum Sex {
         Male = "M" => "Male",
         Female = "F" => "Female",

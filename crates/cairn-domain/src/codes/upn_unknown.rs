@@ -1,7 +1,7 @@
 use crate::code_list::code_list;
 
 code_list! {
-    /// Why a child has no UPN (`UPNunknown`, N00135), domain.md §2.4.9.
+    /// Why a child has no UPN (`UPNunknown`, N00135), as listed in the DfE CIN census guide.
     pub enum UpnUnknown {
         /// Not accepted for children of school age (8770Q).
         NotYetAssigned = "UN1" => "Child is not of school age and has not yet been assigned a UPN",
@@ -9,7 +9,7 @@ code_list! {
         EducatedOutsideEngland = "UN3" => "Child is educated outside England",
         NotYetKnown = "UN4" => "Newly referred/looked after, UPN not yet known at the time of the return",
         SourcesDisagree = "UN5" => "Sources collating UPNs disagree (name/DOB discrepancies, duplicates)",
-        // domain.md §2.4.9 records that the census wording for UN6 was not found; this label
+        // the census wording for UN6 could not be found; this label
         // says so rather than inventing a meaning practitioners might rely on.
         Un6 = "UN6" => "UN6 (description to be confirmed)",
         /// Only allowed when every episode for the child is NFA (8772).

@@ -3,7 +3,7 @@ use std::str::FromStr;
 
 use super::serde_as_validated_string;
 
-/// A local authority's permanent identifier for a child (`LAchildID`, domain.md §7.3):
+/// A local authority's permanent identifier for a child (`LAchildID` in the CIN census):
 /// 1–20 ASCII letters and digits (census rules 1570/1580).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LaChildId(String);

@@ -4,7 +4,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// A DfE local authority number: three digits, for example 850 for Hampshire
-/// (domain.md §7.5). Used in the CIN `LEA` header, in UPNs, SSDA903 and Annex A.
+/// (the DfE's list of LA numbers). Used in the CIN `LEA` header, in UPNs, SSDA903 and Annex A.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct LaCode(u16);

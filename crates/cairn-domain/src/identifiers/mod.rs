@@ -1,5 +1,5 @@
 //! National and local identifiers for children, with the validation the NHS, the DfE and
-//! Royal Mail define for them (domain.md §7).
+//! Royal Mail define for them (NHS Digital, the DfE and Royal Mail).
 //!
 //! Every parser accepts what people actually type (spaces, hyphens, lower case) and returns
 //! a normalised value, or an error whose message can be shown to the user as it is.

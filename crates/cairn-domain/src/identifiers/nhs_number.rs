@@ -3,7 +3,7 @@ use std::str::FromStr;
 
 use super::serde_as_validated_string;
 
-/// A 10-digit NHS number whose modulus-11 check digit is correct (domain.md §7.1).
+/// A 10-digit NHS number whose modulus-11 check digit is correct (NHS Digital's published check-digit rule).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NhsNumber(String);
 

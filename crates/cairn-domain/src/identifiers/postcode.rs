@@ -4,7 +4,7 @@ use std::str::FromStr;
 use super::serde_as_validated_string;
 
 /// A UK postcode in the standard format, normalised to upper case with one space before the
-/// inward code (domain.md §7.4). Format is not existence: whether the postcode is real is a
+/// inward code (Royal Mail's format). Format is not existence: whether the postcode is real is a
 /// question for the ONS Postcode Directory.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Postcode(String);

@@ -5,7 +5,7 @@ use super::la_code::is_recognised_upn_la;
 use super::serde_as_validated_string;
 
 /// A Unique Pupil Number: 13 characters, a check letter then 12 characters
-/// (domain.md §7.2). Stored upper case with no spaces.
+/// (the DfE common basic data set rules). Stored upper case with no spaces.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Upn(String);
 
