@@ -198,6 +198,17 @@ pub fn display_names(
     Ok(out)
 }
 
+/// Every active user who belongs to a team, by name: one query for pickers that group workers
+/// by team.
+pub fn active_with_team(conn: &mut DbConn) -> Result<Vec<UserRow>, DbError> {
+    Ok(users::table
+        .filter(users::team_id.is_not_null())
+        .filter(users::active.eq(true))
+        .order(users::display_name.asc())
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
 /// Active users of one team, for choosing a worker.
 pub fn active_in_team(conn: &mut DbConn, team_id: &str) -> Result<Vec<UserRow>, DbError> {
     Ok(users::table

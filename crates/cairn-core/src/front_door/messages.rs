@@ -330,6 +330,14 @@ pub fn letter_pdf(
         .map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
+/// A message's letter as downloaded, with the contact reference it carries.
+#[derive(Clone, Debug)]
+pub struct LetterDownload {
+    pub message: MessageRow,
+    pub pdf: Vec<u8>,
+    pub reference: String,
+}
+
 /// A message and its letter, read by someone who may see the contact (audited).
 pub fn letter_for_download(
     conn: &mut DbConn,
@@ -337,7 +345,7 @@ pub fn letter_for_download(
     settings: &Settings,
     contact_id: &str,
     message_id: &str,
-) -> ServiceResult<(MessageRow, Vec<u8>)> {
+) -> ServiceResult<LetterDownload> {
     tx::require(conn, actor, Action::ViewFrontDoor)?;
     let (message, referrer, reference) = tx::read(conn, actor, |c| {
         let m = repo::find(c, message_id)?
@@ -361,7 +369,11 @@ pub fn letter_for_download(
         )?;
         Ok(())
     })?;
-    Ok((message, pdf))
+    Ok(LetterDownload {
+        message,
+        pdf,
+        reference,
+    })
 }
 
 /// The job that emails one message, with its letter attached.

@@ -9,7 +9,7 @@ use cairn_db::front_door::screening::DecisionRow;
 use cairn_db::people as people_repo;
 use cairn_domain::ids::ReferralId;
 use cairn_domain::policy::Action;
-use chrono::{Months, NaiveDate, NaiveDateTime};
+use chrono::{Months, NaiveDate};
 use serde::Serialize;
 use serde_json::json;
 
@@ -263,10 +263,6 @@ pub fn view(conn: &mut DbConn, actor: &Actor, referral_id: &str) -> ServiceResul
         Ok(())
     })?;
     Ok(row)
-}
-
-pub fn received_at_label(t: NaiveDateTime) -> String {
-    t.format("%-d %B %Y").to_string()
 }
 
 #[cfg(test)]

@@ -150,7 +150,7 @@ both_backends!(
             &view.messages[0].id,
         )
         .unwrap()
-        .1;
+        .pdf;
         assert!(pdf.starts_with(b"%PDF"));
     }
 );

@@ -135,17 +135,6 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<ContactRow>, DbError> 
         .optional()?)
 }
 
-pub fn find_by_reference(
-    conn: &mut DbConn,
-    reference: &str,
-) -> Result<Option<ContactRow>, DbError> {
-    Ok(contacts::table
-        .filter(contacts::reference.eq(reference))
-        .select(ContactRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
 pub fn find_many(conn: &mut DbConn, ids: &[String]) -> Result<Vec<ContactRow>, DbError> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
@@ -510,18 +499,4 @@ pub fn acknowledge_handover(
     ))
     .execute(conn)?;
     Ok(n == 1)
-}
-
-/// Contacts received in `[from, to)`, for reports.
-pub fn received_between(
-    conn: &mut DbConn,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> Result<Vec<ContactRow>, DbError> {
-    Ok(contacts::table
-        .filter(contacts::received_at.ge(from))
-        .filter(contacts::received_at.lt(to))
-        .order(contacts::received_at.asc())
-        .select(ContactRow::as_select())
-        .load(conn)?)
 }

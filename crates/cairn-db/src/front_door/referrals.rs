@@ -145,15 +145,3 @@ pub fn assign(
     .execute(conn)?;
     Ok(n == 1)
 }
-
-pub fn created_between(
-    conn: &mut DbConn,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<ReferralRow>, DbError> {
-    Ok(referrals::table
-        .filter(referrals::referral_date.ge(from))
-        .filter(referrals::referral_date.lt(to))
-        .select(ReferralRow::as_select())
-        .load(conn)?)
-}

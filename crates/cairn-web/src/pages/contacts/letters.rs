@@ -20,14 +20,19 @@ pub async fn letter(
     let message_id = path_id(&message_id)?;
     let (actor, settings) = (user.actor.clone(), state.settings.clone());
     // Typesetting the PDF is CPU work: it runs on the blocking thread with the reads.
-    let (message, pdf, reference) = state
+    let messages::LetterDownload {
+        message,
+        pdf,
+        reference,
+    } = state
         .db(move |c| {
-            let (m, pdf) = messages::letter_for_download(c, &actor, &settings, &id, &message_id)?;
-            // Only reached once the service has allowed (and audited) reading this contact.
-            let reference = cairn_db::front_door::contacts::find(c, &id)?
-                .map(|ct| ct.reference)
-                .unwrap_or_default();
-            Ok((m, pdf, reference))
+            Ok(messages::letter_for_download(
+                c,
+                &actor,
+                &settings,
+                &id,
+                &message_id,
+            )?)
         })
         .await?;
     // Both parts are codes we generated; filtering keeps the header value valid regardless.

@@ -82,15 +82,23 @@ fn load_screen_data(
     };
     let mut teams = Vec::new();
     let mut workers = Vec::new();
+    // One query for every team's workers, grouped here, rather than one query per team.
+    let mut by_team: std::collections::HashMap<String, Vec<(String, String)>> =
+        std::collections::HashMap::new();
+    for u in cairn_db::users::active_with_team(c)? {
+        if let Some(team) = u.team_id {
+            by_team
+                .entry(team)
+                .or_default()
+                .push((u.id, u.display_name));
+        }
+    }
     for t in accounts::team_choices(c)?
         .into_iter()
         .filter(|t| t.team.active)
     {
         let label = format!("{} ({})", t.team.name, t.office_name);
-        let people = cairn_db::users::active_in_team(c, &t.team.id)?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect::<Vec<_>>();
+        let people = by_team.remove(&t.team.id).unwrap_or_default();
         if !people.is_empty() {
             workers.push(WorkerGroup {
                 team: label.clone(),
