@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cairn_core::ServiceError;
 use cairn_core::front_door::contacts::{self, ContactInput, HouseholdInput, ReferrerInput};
@@ -144,17 +144,10 @@ pub async fn create(
         })
         .await;
     match result {
-        Ok((id, reference)) => {
-            let mut response = (
-                StatusCode::CREATED,
-                Json(json!({ "id": id, "reference": reference })),
-            )
-                .into_response();
-            if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/contacts/{id}")) {
-                response.headers_mut().insert(header::LOCATION, v);
-            }
-            response
-        }
+        Ok((id, reference)) => super::created(
+            &format!("/api/v1/contacts/{id}"),
+            json!({ "id": id, "reference": reference }),
+        ),
         Err(e) => err(&headers, e),
     }
 }

@@ -58,6 +58,17 @@ pub async fn read_json<T: DeserializeOwned>(
     })
 }
 
+/// `201 Created` with the new resource's `Location` and a JSON body.
+pub fn created(location: &str, body: serde_json::Value) -> Response {
+    let mut response = (StatusCode::CREATED, axum::Json(body)).into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(location) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, v);
+    }
+    response
+}
+
 /// An [`ApiError`] carrying this request's id.
 pub fn err(headers: &HeaderMap, error: impl Into<AppError>) -> Response {
     ApiError {

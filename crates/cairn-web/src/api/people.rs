@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cairn_core::ServiceError;
 use cairn_core::people::{self, NewPerson, PersonKind, PersonRecord};
@@ -332,18 +332,10 @@ pub async fn create(
         })
         .await;
     match result {
-        Ok((id, local_id)) => {
-            let location = format!("/api/v1/people/{id}");
-            let mut response = (
-                StatusCode::CREATED,
-                Json(json!({ "id": id, "local_id": local_id })),
-            )
-                .into_response();
-            if let Ok(v) = HeaderValue::from_str(&location) {
-                response.headers_mut().insert(header::LOCATION, v);
-            }
-            response
-        }
+        Ok((id, local_id)) => super::created(
+            &format!("/api/v1/people/{id}"),
+            json!({ "id": id, "local_id": local_id }),
+        ),
         Err(e @ AppError::Service(ServiceError::PossibleDuplicates(_))) => {
             // The pages show duplicates as a form to choose from (422); for the API the
             // request conflicts with existing records until confirm_new is sent.
