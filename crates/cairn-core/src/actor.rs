@@ -90,6 +90,8 @@ impl Actor {
             | Action::AssignReferral
             | Action::RecordOutOfHoursAction
             | Action::AcknowledgeHandover => "contacts:write",
+            Action::ViewCasework | Action::ViewTeamWork => "casework:read",
+            Action::RecordCasework | Action::AuthoriseCasework => "casework:write",
             _ => return false,
         };
         self.scopes.iter().any(|s| s == needed)

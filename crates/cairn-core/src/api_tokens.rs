@@ -26,6 +26,14 @@ pub const SCOPES: &[(&str, &str)] = &[
         "contacts:write",
         "Record contacts, claim and screen them, and record decisions",
     ),
+    (
+        "casework:read",
+        "Read assessments, enquiries, conferences, plans, visits, closures and work due",
+    ),
+    (
+        "casework:write",
+        "Record and authorise assessments, enquiries, conferences, plans, visits and closures",
+    ),
 ];
 
 /// Tokens start with this so that a leaked one is easy to recognise in logs and scanners.

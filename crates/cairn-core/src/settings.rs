@@ -77,6 +77,9 @@ pub struct Settings {
     pub outcomes_needing_authorisation: Vec<String>,
     /// The written acknowledgement is due within this many working days of receipt.
     pub receipt_working_days: u32,
+    /// Whether a manager may authorise casework (an assessment, an s47 outcome, a closure)
+    /// that they wrote themselves. Off by default: sign-off is a second pair of eyes.
+    pub managers_may_authorise_own_work: bool,
 }
 
 impl Default for Settings {
@@ -126,6 +129,7 @@ impl Default for Settings {
                 "strategy_discussion".into(),
             ],
             receipt_working_days: 1,
+            managers_may_authorise_own_work: false,
         }
     }
 }

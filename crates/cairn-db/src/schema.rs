@@ -461,6 +461,286 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    timescale_profiles (id) {
+        id -> Text,
+        name -> Text,
+        effective_from -> Date,
+        assessment_model -> Text,
+        single_assessment_working_days -> Nullable<Integer>,
+        initial_assessment_working_days -> Nullable<Integer>,
+        core_assessment_working_days -> Nullable<Integer>,
+        icpc_working_days -> Integer,
+        first_review_months -> Integer,
+        review_interval_months -> Integer,
+        core_group_working_days -> Integer,
+        cp_visit_working_days -> Integer,
+        cin_visit_working_days -> Integer,
+        cin_review_months -> Integer,
+        notes -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    assessments (id) {
+        id -> Text,
+        referral_id -> Text,
+        person_id -> Text,
+        kind -> Text,
+        status -> Text,
+        started_on -> Date,
+        worker_id -> Text,
+        child_seen_on -> Nullable<Date>,
+        child_seen_alone_on -> Nullable<Date>,
+        child_views -> Nullable<Text>,
+        child_views_not_obtained_reason -> Nullable<Text>,
+        parent_views -> Nullable<Text>,
+        parent_views_not_obtained_reason -> Nullable<Text>,
+        framework -> Text,
+        identity -> Text,
+        identity_confirmed -> Bool,
+        analysis -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        outcome_detail -> Nullable<Text>,
+        delay_reason -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_by -> Nullable<Text>,
+        authorised_on -> Nullable<Date>,
+        authorised_at -> Nullable<Timestamp>,
+        authorised_by -> Nullable<Text>,
+        quality_rating -> Nullable<Text>,
+        revision -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    assessment_factors (assessment_id,code) {
+        assessment_id -> Text,
+        code -> Text,
+    }
+}
+
+diesel::table! {
+    assessment_revisions (id) {
+        id -> Text,
+        assessment_id -> Text,
+        revision -> Integer,
+        snapshot -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    assessment_reviews (id) {
+        id -> Text,
+        assessment_id -> Text,
+        revision -> Integer,
+        decision -> Text,
+        comments -> Text,
+        quality_rating -> Nullable<Text>,
+        reviewed_by -> Text,
+        reviewed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    strategy_discussions (id) {
+        id -> Text,
+        referral_id -> Text,
+        person_id -> Text,
+        held_at -> Timestamp,
+        information_shared -> Text,
+        decision -> Text,
+        rationale -> Text,
+        chaired_by -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    strategy_participants (id) {
+        id -> Text,
+        strategy_discussion_id -> Text,
+        agency -> Text,
+        name -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    section47_enquiries (id) {
+        id -> Text,
+        referral_id -> Text,
+        person_id -> Text,
+        strategy_discussion_id -> Text,
+        started_on -> Date,
+        outcome -> Nullable<Text>,
+        outcome_on -> Nullable<Date>,
+        outcome_notes -> Nullable<Text>,
+        recorded_by -> Nullable<Text>,
+        signed_off_by -> Nullable<Text>,
+        signed_off_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    cp_plans (id) {
+        id -> Text,
+        referral_id -> Text,
+        person_id -> Text,
+        initial_conference_id -> Text,
+        started_on -> Date,
+        initial_category -> Text,
+        latest_category -> Text,
+        ended_on -> Nullable<Date>,
+        end_reason -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    conferences (id) {
+        id -> Text,
+        referral_id -> Text,
+        person_id -> Text,
+        kind -> Text,
+        section47_id -> Nullable<Text>,
+        cp_plan_id -> Nullable<Text>,
+        held_on -> Date,
+        chair -> Text,
+        decision -> Text,
+        category -> Nullable<Text>,
+        summary -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    conference_attendees (id) {
+        id -> Text,
+        conference_id -> Text,
+        name -> Text,
+        agency -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    cp_core_group_members (id) {
+        id -> Text,
+        cp_plan_id -> Text,
+        name -> Text,
+        agency -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    core_group_meetings (id) {
+        id -> Text,
+        cp_plan_id -> Text,
+        held_on -> Date,
+        summary -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    cin_plans (id) {
+        id -> Text,
+        referral_id -> Text,
+        person_id -> Text,
+        started_on -> Date,
+        ended_on -> Nullable<Date>,
+        end_reason -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    cin_plan_reviews (id) {
+        id -> Text,
+        cin_plan_id -> Text,
+        held_on -> Date,
+        decision -> Text,
+        summary -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    case_actions (id) {
+        id -> Text,
+        person_id -> Text,
+        source_kind -> Text,
+        source_id -> Text,
+        description -> Text,
+        owner_user_id -> Nullable<Text>,
+        owner_name -> Text,
+        due_on -> Date,
+        status -> Text,
+        completed_at -> Nullable<Timestamp>,
+        completed_by -> Nullable<Text>,
+        completion_note -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    visits (id) {
+        id -> Text,
+        person_id -> Text,
+        referral_id -> Text,
+        visited_at -> Timestamp,
+        kind -> Text,
+        child_seen -> Bool,
+        seen_alone -> Bool,
+        bedroom_seen -> Bool,
+        not_seen_reason -> Nullable<Text>,
+        present -> Text,
+        observations -> Text,
+        worker_id -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    episode_closures (id) {
+        id -> Text,
+        referral_id -> Text,
+        closed_on -> Date,
+        reason -> Text,
+        summary -> Text,
+        status -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        comments -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(teams -> offices (office_id));
 diesel::joinable!(users -> teams (team_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -498,6 +778,41 @@ diesel::joinable!(out_of_hours_actions -> users (recorded_by));
 diesel::joinable!(referrer_messages -> contacts (contact_id));
 diesel::joinable!(referrer_messages -> screening_decisions (decision_id));
 diesel::joinable!(referrer_messages -> jobs (job_id));
+diesel::joinable!(assessments -> referrals (referral_id));
+diesel::joinable!(assessments -> people (person_id));
+diesel::joinable!(assessments -> users (worker_id));
+diesel::joinable!(assessment_factors -> assessments (assessment_id));
+diesel::joinable!(assessment_revisions -> assessments (assessment_id));
+diesel::joinable!(assessment_revisions -> users (created_by));
+diesel::joinable!(assessment_reviews -> assessments (assessment_id));
+diesel::joinable!(assessment_reviews -> users (reviewed_by));
+diesel::joinable!(strategy_discussions -> referrals (referral_id));
+diesel::joinable!(strategy_discussions -> people (person_id));
+diesel::joinable!(strategy_discussions -> users (chaired_by));
+diesel::joinable!(strategy_participants -> strategy_discussions (strategy_discussion_id));
+diesel::joinable!(section47_enquiries -> referrals (referral_id));
+diesel::joinable!(section47_enquiries -> people (person_id));
+diesel::joinable!(section47_enquiries -> strategy_discussions (strategy_discussion_id));
+diesel::joinable!(section47_enquiries -> users (recorded_by));
+diesel::joinable!(cp_plans -> referrals (referral_id));
+diesel::joinable!(cp_plans -> people (person_id));
+diesel::joinable!(conferences -> referrals (referral_id));
+diesel::joinable!(conferences -> people (person_id));
+diesel::joinable!(conferences -> section47_enquiries (section47_id));
+diesel::joinable!(conferences -> cp_plans (cp_plan_id));
+diesel::joinable!(conference_attendees -> conferences (conference_id));
+diesel::joinable!(cp_core_group_members -> cp_plans (cp_plan_id));
+diesel::joinable!(core_group_meetings -> cp_plans (cp_plan_id));
+diesel::joinable!(cin_plans -> referrals (referral_id));
+diesel::joinable!(cin_plans -> people (person_id));
+diesel::joinable!(cin_plan_reviews -> cin_plans (cin_plan_id));
+diesel::joinable!(case_actions -> people (person_id));
+diesel::joinable!(case_actions -> users (owner_user_id));
+diesel::joinable!(visits -> people (person_id));
+diesel::joinable!(visits -> referrals (referral_id));
+diesel::joinable!(visits -> users (worker_id));
+diesel::joinable!(episode_closures -> referrals (referral_id));
+diesel::joinable!(episode_closures -> users (requested_by));
 diesel::allow_tables_to_appear_in_same_query!(
     offices,
     teams,
@@ -529,4 +844,22 @@ diesel::allow_tables_to_appear_in_same_query!(
     out_of_hours_actions,
     message_templates,
     referrer_messages,
+    timescale_profiles,
+    assessments,
+    assessment_factors,
+    assessment_revisions,
+    assessment_reviews,
+    strategy_discussions,
+    strategy_participants,
+    section47_enquiries,
+    cp_plans,
+    conferences,
+    conference_attendees,
+    cp_core_group_members,
+    core_group_meetings,
+    cin_plans,
+    cin_plan_reviews,
+    case_actions,
+    visits,
+    episode_closures,
 );

@@ -116,6 +116,32 @@ id_type! {
     OutOfHoursActionId,
     /// A written receipt or feedback message to a referrer.
     ReferrerMessageId,
+    /// A version of the timescales that apply to casework.
+    TimescaleProfileId,
+    /// An assessment (single, initial or core) within a CIN episode.
+    AssessmentId,
+    AssessmentRevisionId,
+    AssessmentReviewId,
+    StrategyDiscussionId,
+    StrategyParticipantId,
+    /// A section 47 enquiry, started by a strategy discussion.
+    Section47Id,
+    /// A child protection conference: initial (ICPC) or review.
+    ConferenceId,
+    ConferenceAttendeeId,
+    /// A child protection plan.
+    CpPlanId,
+    CoreGroupMemberId,
+    CoreGroupMeetingId,
+    /// A child in need plan.
+    CinPlanId,
+    CinPlanReviewId,
+    /// An action with an owner and a due date, from any part of the casework.
+    CaseActionId,
+    /// A visit to a child.
+    VisitId,
+    /// A request to close a CIN episode, and its authorisation.
+    EpisodeClosureId,
 }
 
 #[cfg(test)]

@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
             post(pages::out_of_hours::mark_read),
         )
         .merge(admin::routes())
+        .merge(pages::casework::routes())
         .nest("/api/v1", api::routes())
         .route("/performance/front-door", get(pages::performance::show))
         .route(

@@ -339,3 +339,68 @@ pub fn agreed_thresholds(conn: &mut DbConn, version: i32) -> Thresholds {
         indicator4: indicator,
     }
 }
+
+/// A children in need team for casework tests: a social worker, a second worker and their
+/// team manager, all signed in.
+pub struct CaseTeam {
+    pub team: String,
+    pub worker: Staff,
+    pub other_worker: Staff,
+    pub manager: Staff,
+}
+
+pub fn case_team(conn: &mut DbConn) -> CaseTeam {
+    let team = make_team(conn, "Children in need");
+    CaseTeam {
+        worker: staff_in_team(conn, "worker", Role::SocialWorker, &team),
+        other_worker: staff_in_team(conn, "other.worker", Role::SocialWorker, &team),
+        manager: staff_in_team(conn, "manager", Role::TeamManager, &team),
+        team,
+    }
+}
+
+/// An open episode allocated to the team's worker: a child and their referral.
+pub struct OpenCase {
+    pub child: String,
+    pub referral: String,
+}
+
+/// A child named `given` with an open referral made on `referral_date`, allocated to
+/// `team.worker`.
+pub fn open_case(
+    conn: &mut DbConn,
+    team: &CaseTeam,
+    given: &str,
+    referral_date: NaiveDate,
+) -> OpenCase {
+    let child = create_child(
+        conn,
+        &team.manager.actor,
+        &draft(given, "Casework", (5, 3, 2018)),
+    );
+    let referral = uuid::Uuid::now_v7().to_string();
+    cairn_db::front_door::referrals::insert(
+        conn,
+        &cairn_db::front_door::referrals::ReferralRow {
+            id: referral.clone(),
+            person_id: child.clone(),
+            contact_id: None,
+            decision_id: None,
+            referral_date,
+            referral_source: "1A".into(),
+            primary_need: "N1".into(),
+            team_id: team.team.clone(),
+            worker_id: Some(team.worker.user_id.clone()),
+            assigned_at: Some(cairn_db::now()),
+            re_referral: false,
+            previous_referral_id: None,
+            closed_on: None,
+            closure_reason: None,
+            version: 1,
+            created_at: cairn_db::now(),
+            created_by: "test".into(),
+        },
+    )
+    .expect("insert a referral");
+    OpenCase { child, referral }
+}

@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod messages;
 pub mod teams;
 pub mod thresholds;
+pub mod timescales;
 pub mod tokens;
 pub mod users;
 
@@ -24,6 +25,7 @@ use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(timescales::routes())
         .route("/admin/users", get(users::list))
         .route("/admin/users/new", get(users::new_form).post(users::create))
         .route(

@@ -2,6 +2,7 @@
 //! (`{error, message, fields, request_id}`, see [`crate::error::ApiError`]).
 
 pub mod auth;
+pub mod casework;
 pub mod front_door;
 pub mod openapi;
 pub mod openapi_front_door;
@@ -24,6 +25,7 @@ pub use auth::ApiActor;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi::document))
+        .merge(casework::routes())
         .route("/people/search", get(people::search))
         .route("/people", post(people::create))
         .route("/people/{id}", get(people::show).put(people::update))

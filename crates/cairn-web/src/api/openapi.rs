@@ -149,6 +149,7 @@ fn paths() -> Value {
                 }
             }));
     super::openapi_front_door::add_paths(&mut paths);
+    super::casework::add_paths(&mut paths);
     Value::Object(paths)
 }
 
@@ -166,6 +167,7 @@ fn schemas() -> Value {
     s.insert("Created".into(), schema_created());
     s.insert("Saved".into(), schema_saved());
     super::openapi_front_door::add_schemas(&mut s);
+    super::casework::add_schemas(&mut s);
     Value::Object(s)
 }
 

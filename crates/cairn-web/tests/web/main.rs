@@ -5,6 +5,10 @@
 mod support;
 
 mod admin_and_api;
+mod casework_assessments;
+mod casework_plans;
+mod casework_strategy;
+mod casework_work;
 mod contacts;
 mod performance;
 mod screening;

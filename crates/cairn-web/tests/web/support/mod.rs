@@ -4,11 +4,13 @@
 //! Everything here is `pub`, so that any area module can `use crate::support::*`.
 
 pub mod accounts;
+pub mod casework;
 pub mod front_door;
 pub mod html;
 pub mod requests;
 
 pub use accounts::*;
+pub use casework::*;
 pub use front_door::*;
 pub use html::*;
 pub use requests::*;
