@@ -49,6 +49,7 @@
 //! the invented "DC" area, in the shape `Postcode::parse` accepts.
 
 mod bulk;
+mod casework;
 mod families;
 mod front_door;
 mod names;
@@ -88,6 +89,9 @@ pub const GENERATED_AT: NaiveDateTime = match NaiveDate::from_ymd_opt(2026, 11, 
 const BATCH_CHILDREN: u64 = 20_000;
 
 pub const DEFAULT_CHILDREN: u64 = 2_000;
+/// The share of children without a referral in the demo's year who have older, closed
+/// episodes, in thousandths.
+const CASEWORK_HISTORY_PER_MILLE: u32 = 350;
 pub const DEFAULT_SEED: u64 = 2009;
 pub const DEFAULT_PASSWORD: &str = "demo-county-password";
 
@@ -123,6 +127,8 @@ pub struct DemoSummary {
     pub adults: u64,
     pub relationships: u64,
     pub addresses: u64,
+    /// Children with casework (assessments, enquiries, plans, visits) on their record.
+    pub children_with_casework: u64,
     /// The fixed log-in for each role, in the order of [`DEMO_USERNAMES`].
     pub logins: Vec<DemoLogin>,
     pub elapsed: Duration,
@@ -276,6 +282,7 @@ pub fn generate_as_at(
         adults: counts.adults,
         relationships: counts.relationships,
         addresses: counts.addresses,
+        children_with_casework: counts.children_with_casework,
         logins,
         elapsed: started.elapsed(),
     })
@@ -283,6 +290,7 @@ pub fn generate_as_at(
 
 #[derive(Default)]
 struct Counts {
+    children_with_casework: u64,
     children: u64,
     adults: u64,
     relationships: u64,
@@ -335,10 +343,14 @@ fn load(
             first_local,
             opts.children,
         );
-        let (counts, next_local) = write_people(c, generator, opts.children, progress)?;
+        let (mut counts, next_local) = write_people(c, generator, opts.children, progress)?;
         rebuild_indexes(c, &deferred, progress)?;
         // A year of the front door, about the children just written (see front_door.rs).
         front_door::write(c, opts.seed, as_at, organisation, opts.children)?;
+        // What happened after those referrals, and older episodes for a third of the other
+        // children (see casework.rs).
+        counts.children_with_casework =
+            casework::write(c, opts.seed, as_at, CASEWORK_HISTORY_PER_MILLE)?.children;
 
         // Move the LA child id sequence past the ids used, so people added later continue it.
         let next = i64::try_from(next_local).map_err(|_| DemoError::Exhausted("LA child ids"))?;

@@ -374,12 +374,13 @@ pub fn load_demo(
         eprintln!();
     }
     println!(
-        "Loaded the demo authority in {:.1}s: {} offices, {} teams, {} staff, {} children, {} adults, {} relationships, {} addresses.",
+        "Loaded the demo authority in {:.1}s: {} offices, {} teams, {} staff, {} children ({} with casework), {} adults, {} relationships, {} addresses.",
         summary.elapsed.as_secs_f64(),
         summary.offices,
         summary.teams,
         summary.users,
         summary.children,
+        summary.children_with_casework,
         summary.adults,
         summary.relationships,
         summary.addresses
