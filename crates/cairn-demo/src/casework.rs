@@ -559,6 +559,43 @@ const ACTIONS: &[&str] = &[
     "GP to review mother's medication and mental health",
 ];
 
+impl<'a> Ctx<'a> {
+    fn new(seed: u64, as_at: NaiveDateTime, staff: &'a Staff, stream: u64) -> Ctx<'a> {
+        let base_ms = u64::try_from(as_at.and_utc().timestamp_millis()).unwrap_or(0);
+        Ctx {
+            rng: Rng::new(seed, 0xCA5E ^ stream),
+            ids: Ids::new(seed ^ 0x4341_5345_574F_524B ^ stream, base_ms),
+            cal: Calendar::england_and_wales(),
+            today: as_at.date(),
+            staff,
+            rows: Rows::default(),
+            open_plan: HashSet::new(),
+        }
+    }
+
+    fn written(&self, children: usize) -> Written {
+        Written {
+            children: children as u64,
+            assessments: self.rows.assessments.len() as u64,
+            section47s: self.rows.section47s.len() as u64,
+            cp_plans: self.rows.cp_plans.len() as u64,
+            cin_plans: self.rows.cin_plans.len() as u64,
+            visits: self.rows.visits.len() as u64,
+        }
+    }
+}
+
+/// The shape of a child's older, closed episodes.
+#[derive(Clone, Copy)]
+struct HistoryShape {
+    episodes: u32,
+    /// Days between one episode's referral and the next older one's; at least 500, because an
+    /// episode here lasts at most about 15 months and episodes must not overlap (rule 8820).
+    gap_days: (i64, i64),
+    /// How often an episode went to a section 47 enquiry, in thousandths.
+    protection_per_mille: u32,
+}
+
 pub(crate) fn write(
     c: &mut DbConn,
     seed: u64,
@@ -569,41 +606,7 @@ pub(crate) fn write(
     if staff.casework_teams.is_empty() {
         return Ok(Written::default());
     }
-    let episodes: Vec<Episode> = referrals::table
-        .select((
-            referrals::id,
-            referrals::person_id,
-            referrals::referral_date,
-            referrals::team_id,
-            referrals::worker_id,
-            referrals::closed_on,
-            referrals::closure_reason,
-        ))
-        .order((referrals::referral_date.asc(), referrals::id.asc()))
-        .load::<(
-            String,
-            String,
-            NaiveDate,
-            String,
-            Option<String>,
-            Option<NaiveDate>,
-            Option<String>,
-        )>(c)?
-        .into_iter()
-        .map(
-            |(id, person_id, referral_date, team_id, worker_id, closed_on, closure_reason)| {
-                Episode {
-                    id,
-                    person_id,
-                    referral_date,
-                    team_id,
-                    worker_id,
-                    closed_on,
-                    closure_reason,
-                }
-            },
-        )
-        .collect();
+    let episodes = Episode::all(c)?;
     let referred: HashSet<String> = episodes.iter().map(|e| e.person_id.clone()).collect();
     let children: Vec<String> = people::table
         .filter(people::kind.eq("child"))
@@ -611,16 +614,7 @@ pub(crate) fn write(
         .order(people::id.asc())
         .load(c)?;
 
-    let base_ms = u64::try_from(as_at.and_utc().timestamp_millis()).unwrap_or(0);
-    let mut ctx = Ctx {
-        rng: Rng::new(seed, 0xCA5E),
-        ids: Ids::new(seed ^ 0x4341_5345_574F_524B, base_ms),
-        cal: Calendar::england_and_wales(),
-        today: as_at.date(),
-        staff: &staff,
-        rows: Rows::default(),
-        open_plan: HashSet::new(),
-    };
+    let mut ctx = Ctx::new(seed, as_at, &staff, 0);
     let mut with_history: HashSet<String> = HashSet::new();
     for e in &episodes {
         if episode(&mut ctx, e) {
@@ -630,20 +624,145 @@ pub(crate) fn write(
     // Older, closed episodes for a share of the children the front-door year never saw.
     for child in children.iter().filter(|p| !referred.contains(*p)) {
         if ctx.rng.chance(history_share_per_mille) {
-            historic_episodes(&mut ctx, child);
+            let episodes = if ctx.rng.chance(250) { 2 } else { 1 };
+            historic_episodes(
+                &mut ctx,
+                child,
+                HistoryShape {
+                    episodes,
+                    gap_days: (500, 3_300),
+                    protection_per_mille: 180,
+                },
+            );
             with_history.insert(child.clone());
         }
     }
-    let written = Written {
-        children: with_history.len() as u64,
-        assessments: ctx.rows.assessments.len() as u64,
-        section47s: ctx.rows.section47s.len() as u64,
-        cp_plans: ctx.rows.cp_plans.len() as u64,
-        cin_plans: ctx.rows.cin_plans.len() as u64,
-        visits: ctx.rows.visits.len() as u64,
-    };
+    let written = ctx.written(with_history.len());
     store(c, ctx.rows)?;
     Ok(written)
+}
+
+/// Opens an allocated case for each of `children` in `team`, shared round-robin between
+/// `workers`, referred over the last ten months, with the work such a caseload carries
+/// (assessments, enquiries, plans, visits, actions). For benchmarks and load tests of the
+/// work lists; the team needs a manager.
+pub fn add_open_cases(
+    c: &mut DbConn,
+    seed: u64,
+    as_at: NaiveDateTime,
+    team_id: &str,
+    workers: &[String],
+    children: &[String],
+) -> Result<Written, DemoError> {
+    let staff = Staff::read(c)?;
+    let mut ctx = Ctx::new(seed, as_at, &staff, 0x0BE4);
+    let mut episodes = Vec::new();
+    for (i, child) in children.iter().enumerate() {
+        let Some(worker) = workers.get(i % workers.len().max(1)) else {
+            break;
+        };
+        let back = ctx.rng.range(5, 300);
+        let referral_date = ctx.weekday_on_or_after(ctx.today - Duration::days(back));
+        let id = ctx.id();
+        let created_at = ctx.at(referral_date);
+        ctx.rows.referrals.push(NewReferral {
+            id: id.clone(),
+            person_id: child.clone(),
+            referral_date,
+            referral_source: "1A".into(),
+            primary_need: "N1".into(),
+            team_id: team_id.to_string(),
+            worker_id: Some(worker.clone()),
+            assigned_at: Some(created_at),
+            re_referral: false,
+            closed_on: None,
+            closure_reason: None,
+            version: 1,
+            created_at,
+            created_by: "demo".into(),
+        });
+        episodes.push(Episode {
+            id,
+            person_id: child.clone(),
+            referral_date,
+            team_id: team_id.to_string(),
+            worker_id: Some(worker.clone()),
+            closed_on: None,
+            closure_reason: None,
+        });
+    }
+    for e in &episodes {
+        episode(&mut ctx, e);
+    }
+    let written = ctx.written(episodes.len());
+    store(c, ctx.rows)?;
+    Ok(written)
+}
+
+/// Gives one child a long history: `episodes` closed episodes about every 16 months going
+/// back from a year ago, most with a section 47 enquiry and a child protection plan. For
+/// benchmarks of the child's page.
+pub fn add_history(
+    c: &mut DbConn,
+    seed: u64,
+    as_at: NaiveDateTime,
+    child: &str,
+    episodes: u32,
+) -> Result<Written, DemoError> {
+    let staff = Staff::read(c)?;
+    let mut ctx = Ctx::new(seed, as_at, &staff, 0x415E);
+    historic_episodes(
+        &mut ctx,
+        child,
+        HistoryShape {
+            episodes,
+            gap_days: (500, 520),
+            protection_per_mille: 800,
+        },
+    );
+    let written = ctx.written(1);
+    store(c, ctx.rows)?;
+    Ok(written)
+}
+
+impl Episode {
+    fn all(c: &mut DbConn) -> Result<Vec<Episode>, DemoError> {
+        Ok(referrals::table
+            .select((
+                referrals::id,
+                referrals::person_id,
+                referrals::referral_date,
+                referrals::team_id,
+                referrals::worker_id,
+                referrals::closed_on,
+                referrals::closure_reason,
+            ))
+            .order((referrals::referral_date.asc(), referrals::id.asc()))
+            .load::<(
+                String,
+                String,
+                NaiveDate,
+                String,
+                Option<String>,
+                Option<NaiveDate>,
+                Option<String>,
+            )>(c)?
+            .into_iter()
+            .map(
+                |(id, person_id, referral_date, team_id, worker_id, closed_on, closure_reason)| {
+                    Episode {
+                        id,
+                        person_id,
+                        referral_date,
+                        team_id,
+                        worker_id,
+                        closed_on,
+                        closure_reason,
+                    }
+                },
+            )
+            .collect())
+    }
 }
 
 /// What happened in one episode from the front-door year; false when nothing had yet.
@@ -1274,13 +1393,10 @@ fn closure_awaiting(ctx: &mut Ctx<'_>, case: &Case, authorised: NaiveDate) {
 }
 
 /// One or two closed episodes in the years before the front-door year.
-fn historic_episodes(ctx: &mut Ctx<'_>, child: &str) {
-    let count = if ctx.rng.chance(250) { 2 } else { 1 };
+fn historic_episodes(ctx: &mut Ctx<'_>, child: &str, shape: HistoryShape) {
     let mut latest = ctx.today - Duration::days(400);
-    for _ in 0..count {
-        // An episode here lasts at most about 15 months, so a gap of 500 days or more keeps
-        // one child's episodes from overlapping (census rule 8820).
-        let back = ctx.rng.range(500, 3_300);
+    for _ in 0..shape.episodes {
+        let back = ctx.rng.range(shape.gap_days.0, shape.gap_days.1);
         let referral_date = ctx.weekday_on_or_after(latest - Duration::days(back));
         if referral_date.year() < 2007 {
             break;
@@ -1301,7 +1417,7 @@ fn historic_episodes(ctx: &mut Ctx<'_>, child: &str) {
             manager,
         };
         let start = ctx.wd_rand(referral_date, 0, 2);
-        let serious = ctx.rng.chance(180);
+        let serious = ctx.rng.chance(shape.protection_per_mille);
         let mut last = if referral_date < ymd(SINGLE_ASSESSMENT_FROM) {
             // The initial assessment, then a core assessment where the case went on.
             let initial_due = if referral_date >= ymd(WT2010_FROM) {

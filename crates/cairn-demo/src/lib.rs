@@ -50,6 +50,7 @@
 
 mod bulk;
 mod casework;
+pub use casework::{Written as CaseworkWritten, add_history, add_open_cases};
 mod families;
 mod front_door;
 mod names;
