@@ -64,3 +64,22 @@ pub fn demo_database(url: &str, children: u64) -> Result<DbConn> {
     }
     Ok(conn)
 }
+
+/// The actor a signed-in `username` acts as, as the session code builds it.
+pub fn actor(conn: &mut DbConn, username: &str) -> Result<cairn_core::Actor> {
+    use cairn_domain::ids::{TeamId, UserId};
+    use cairn_domain::roles::Role;
+    let u = cairn_db::users::find_by_username(conn, username)?
+        .with_context(|| format!("the user {username}"))?;
+    Ok(cairn_core::Actor {
+        user_id: UserId::parse(&u.id).ok(),
+        username: u.username,
+        display_name: u.display_name,
+        role: Role::from_code(&u.role).context("a known role")?,
+        team_id: u.team_id.as_deref().and_then(|t| TeamId::parse(t).ok()),
+        session_id: None,
+        request_id: None,
+        channel: cairn_core::actor::Channel::Web,
+        scopes: Vec::new(),
+    })
+}

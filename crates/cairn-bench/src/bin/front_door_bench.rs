@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use cairn_bench::{Summary, demo_database};
+use cairn_bench::{Summary, actor, demo_database};
 use cairn_core::front_door::performance::{self, FIGURE_KEYS, PerformanceFilter};
 use cairn_core::front_door::queue::{self, QueueView};
 use cairn_core::{Actor, Settings};
@@ -23,28 +23,10 @@ use cairn_db::front_door::contacts::{
     self as contact_repo, ContactChildRow, ContactRow, ReferrerRow,
 };
 use cairn_db::schema::{contacts, people};
-use cairn_domain::ids::{TeamId, UserId};
-use cairn_domain::roles::Role;
 use chrono::Duration as TimeDelta;
 use diesel::prelude::*;
 
 const OPEN_CONTACTS: i64 = 5_000;
-
-fn actor(conn: &mut DbConn, username: &str) -> Result<Actor> {
-    let u = cairn_db::users::find_by_username(conn, username)?
-        .with_context(|| format!("the demo user {username}"))?;
-    Ok(Actor {
-        user_id: UserId::parse(&u.id).ok(),
-        username: u.username,
-        display_name: u.display_name,
-        role: Role::from_code(&u.role).context("a known role")?,
-        team_id: u.team_id.as_deref().and_then(|t| TeamId::parse(t).ok()),
-        session_id: None,
-        request_id: None,
-        channel: cairn_core::actor::Channel::Web,
-        scopes: Vec::new(),
-    })
-}
 
 /// Adds contacts waiting for screening until there are `OPEN_CONTACTS`: received over the last
 /// two days, one child each, a third of them claimed, red, amber and green.
