@@ -100,14 +100,19 @@ pub(crate) fn insert_all(
     rows: &[ActionInput],
 ) -> ServiceResult<Vec<String>> {
     let mut ids = Vec::new();
-    for (i, row) in rows.iter().enumerate() {
+    // Rows arrive validated with blank rows dropped, so a problem found here is named by the
+    // action's own words rather than by a row number that may no longer match the form.
+    for row in rows {
         let owner_name = match &row.owner_user_id {
             Some(user_id) => match cairn_db::users::find(c, user_id)? {
                 Some(u) if u.active => u.display_name,
                 _ => {
                     return Err(ServiceError::invalid(
-                        &format!("actions-{}-owner", i + 1),
-                        "This owner's account is not active: choose someone else",
+                        "actions",
+                        &format!(
+                            "The owner of \"{}\" no longer has an active account: choose someone else",
+                            row.description
+                        ),
                     ));
                 }
             },
@@ -115,8 +120,8 @@ pub(crate) fn insert_all(
         };
         let due_on = row.due_on.ok_or_else(|| {
             ServiceError::invalid(
-                &format!("actions-{}-due", i + 1),
-                "Enter when the action is due",
+                "actions",
+                &format!("Enter when \"{}\" is due", row.description),
             )
         })?;
         let id = CaseActionId::new().to_string();
@@ -166,7 +171,11 @@ pub fn close(
     status: ActionStatus,
     note: &str,
 ) -> ServiceResult<()> {
-    tx::require(conn, actor, Action::RecordCasework)?;
+    let person_id = conn
+        .read(|c| repo::find(c, action_id))?
+        .ok_or(ServiceError::NotFound("The action"))?
+        .person_id;
+    tx::require_on_person(conn, actor, Action::RecordCasework, &person_id)?;
     if status == ActionStatus::Open {
         return Err(ServiceError::invalid("status", "Choose done or cancelled"));
     }
