@@ -3,6 +3,8 @@
 use std::sync::OnceLock;
 
 use cairn_core::Actor;
+use cairn_core::casework::my_work::{self, WorkCounts};
+use cairn_db::DbConn;
 use cairn_domain::policy::Action;
 use cairn_domain::validation::FieldErrors;
 
@@ -35,6 +37,31 @@ pub struct Layout {
     pub signed_in: Option<String>,
     pub csrf_token: String,
     pub nav: Vec<NavItem>,
+    /// Beside "My work": "2 overdue, 1 to authorise"; empty for nothing to flag.
+    pub work_badge: String,
+}
+
+/// The "My work" badge's numbers for the signed-in user, read with the session on every page.
+/// A failure is logged and the page is shown without a count: the badge must never cost a page.
+pub fn work_counts(c: &mut DbConn, actor: &Actor) -> Option<WorkCounts> {
+    match my_work::counts_for_user(c, actor, my_work::today()) {
+        Ok(counts) => Some(counts),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not count work for the navigation");
+            None
+        }
+    }
+}
+
+fn work_badge(counts: &WorkCounts) -> String {
+    let mut parts = Vec::new();
+    if counts.overdue > 0 {
+        parts.push(format!("{} overdue", counts.overdue));
+    }
+    if counts.to_authorise > 0 {
+        parts.push(format!("{} to authorise", counts.to_authorise));
+    }
+    parts.join(", ")
 }
 
 impl Layout {
@@ -45,6 +72,7 @@ impl Layout {
             signed_in: None,
             csrf_token: String::new(),
             nav: Vec::new(),
+            work_badge: String::new(),
         }
     }
 
@@ -66,6 +94,21 @@ impl Layout {
                 current: section == "people",
             },
         ];
+        // Casework due and overdue, for everyone who holds cases or signs off their team's.
+        if actor.may(Action::RecordCasework) || actor.may(Action::AuthoriseCasework) {
+            nav.push(NavItem {
+                href: "/my-work",
+                label: "My work",
+                current: section == "my-work",
+            });
+        }
+        if actor.may(Action::ViewTeamWork) {
+            nav.push(NavItem {
+                href: "/team-work",
+                label: "Team work",
+                current: section == "team-work",
+            });
+        }
         // Front-door work: everyone who may see contacts (not administrators).
         if actor.may(Action::ViewFrontDoor) {
             nav.push(NavItem {
@@ -129,6 +172,13 @@ impl Layout {
                 current: section == "thresholds",
             });
         }
+        if actor.may(Action::ManageTimescales) {
+            nav.push(NavItem {
+                href: "/admin/timescales",
+                label: "Timescales",
+                current: section == "timescales",
+            });
+        }
         if actor.may(Action::ViewJobs) {
             nav.push(NavItem {
                 href: "/admin/jobs",
@@ -173,7 +223,14 @@ impl Layout {
             signed_in: Some(format!("{} ({})", actor.display_name, actor.role.label())),
             csrf_token: csrf_token.to_string(),
             nav,
+            work_badge: String::new(),
         }
+    }
+
+    /// Puts the user's counts beside "My work".
+    pub fn with_work_counts(mut self, counts: Option<WorkCounts>) -> Layout {
+        self.work_badge = counts.as_ref().map(work_badge).unwrap_or_default();
+        self
     }
 
     pub fn asset(&self, path: &str) -> String {
@@ -206,13 +263,31 @@ pub const DATE_FIELDS: &[&str] = &[
     "agreed_on",
     "received",
     "occurred",
+    "effective_from",
+    "child_seen_on",
+    "child_seen_alone_on",
+    "authorised_on",
+    "held",
+    "held_on",
+    "visited",
+    "outcome_on",
+    "ended_on",
+    "closed_on",
 ];
+
+/// Whether an error's field is a GOV.UK date input, whose summary link goes to the day box:
+/// a named date field, alone or as the last part of a prefixed name (`meeting-held_on`), and
+/// each action row's due date (`actions-{n}-due`).
+fn is_date_field(field: &str) -> bool {
+    let last = field.rsplit('-').next().unwrap_or(field);
+    DATE_FIELDS.contains(&last) || (field.starts_with("actions-") && last == "due")
+}
 
 impl Errors {
     pub fn from_fields(errors: &FieldErrors) -> Errors {
         let mut out = Errors::default();
         for e in errors.iter() {
-            let anchor = if DATE_FIELDS.contains(&e.field.as_str()) {
+            let anchor = if is_date_field(&e.field) {
                 format!("#{}-day", e.field)
             } else {
                 format!("#{}", e.field)
@@ -250,5 +325,32 @@ impl Errors {
     /// "Error: " before the page title, as GOV.UK asks, when there are errors.
     pub fn title_prefix(&self) -> &'static str {
         if self.any() { "Error: " } else { "" }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_errors_link_to_the_day_box() {
+        let mut f = FieldErrors::new();
+        f.push("held", "x");
+        f.push("actions-2-due", "y");
+        f.push("actions-2-owner", "z");
+        f.push("analysis", "w");
+        f.push("meeting-held_on", "v");
+        let errors = Errors::from_fields(&f);
+        let hrefs: Vec<&str> = errors.items.iter().map(|i| i.href.as_str()).collect();
+        assert_eq!(
+            hrefs,
+            [
+                "#held-day",
+                "#actions-2-due-day",
+                "#actions-2-owner",
+                "#analysis",
+                "#meeting-held_on-day"
+            ]
+        );
     }
 }

@@ -60,34 +60,52 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 pub struct CurrentUser {
     pub actor: Actor,
     pub csrf_token: String,
+    /// For the navigation's "My work" badge; None when not read (posted forms) or unreadable.
+    pub work_counts: Option<cairn_core::casework::my_work::WorkCounts>,
 }
 
 impl CurrentUser {
     pub fn layout(&self, title: impl Into<String>, section: &str) -> Layout {
         Layout::for_user(title, &self.actor, &self.csrf_token, section)
+            .with_work_counts(self.work_counts)
     }
 }
 
 enum Resolved {
-    User(CurrentUser, bool),
+    // Boxed: the user (with the navigation's counts) is much larger than `None`.
+    User(Box<CurrentUser>, bool),
     None,
 }
 
-async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Resolved, AppError> {
+/// `with_counts` also reads the navigation's work counts, on the same pooled connection.
+async fn resolve(
+    state: &AppState,
+    headers: &HeaderMap,
+    with_counts: bool,
+) -> Result<Resolved, AppError> {
     let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
         return Ok(Resolved::None);
     };
     let settings = state.settings.clone();
     let rid = request_id(headers);
     let resolved = state
-        .db(move |c| Ok(auth::resolve_session(c, &settings, &token, rid.as_deref())?))
+        .db(move |c| {
+            let resolved = auth::resolve_session(c, &settings, &token, rid.as_deref())?;
+            let counts = match &resolved {
+                Ok(ctx) if with_counts => crate::layout::work_counts(c, &ctx.actor),
+                _ => None,
+            };
+            Ok((resolved, counts))
+        })
         .await?;
+    let (resolved, work_counts) = resolved;
     Ok(match resolved {
         Ok(ctx) => Resolved::User(
-            CurrentUser {
+            Box::new(CurrentUser {
                 actor: ctx.actor,
                 csrf_token: ctx.csrf_token,
-            },
+                work_counts,
+            }),
             ctx.must_change_password,
         ),
         Err(SessionState::Missing | SessionState::Expired) => Resolved::None,
@@ -103,7 +121,8 @@ impl FromRequestParts<AppState> for CurrentUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        match resolve(state, &parts.headers)
+        let is_page = parts.method == Method::GET;
+        match resolve(state, &parts.headers, is_page)
             .await
             .map_err(IntoResponse::into_response)?
         {
@@ -112,7 +131,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 if must_change && path != PASSWORD_PAGE && path != "/sign-out" {
                     return Err(Redirect::to(PASSWORD_PAGE).into_response());
                 }
-                Ok(user)
+                Ok(*user)
             }
             Resolved::None => {
                 let next = parts
@@ -177,7 +196,7 @@ impl FromRequest<AppState> for VerifiedForm {
                 AppError::BadRequest("The form was too large to accept".into()).into_response()
             })?;
         let data = FormData::parse(&bytes);
-        let resolved = resolve(state, &parts.headers)
+        let resolved = resolve(state, &parts.headers, false)
             .await
             .map_err(IntoResponse::into_response)?;
         let Resolved::User(user, _) = resolved else {
@@ -195,7 +214,7 @@ impl FromRequest<AppState> for VerifiedForm {
             };
             return Err(render_with(StatusCode::FORBIDDEN, &page));
         }
-        Ok(VerifiedForm { user, data })
+        Ok(VerifiedForm { user: *user, data })
     }
 }
 

@@ -298,6 +298,9 @@ pub struct PersonPage {
     pub can_edit: bool,
     pub can_mark_error: bool,
     pub can_view_audit: bool,
+    /// The child's casework at a glance; None for people whose role does not see casework.
+    pub status: Option<crate::pages::casework::my_work::ChildStatusView>,
+    pub status_failed: bool,
 }
 
 impl PersonPage {
@@ -411,8 +414,29 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = person_id(&id)?;
-    let r = load(&state, &user.actor, &id, "page").await?;
+    let (actor, pid) = (user.actor.clone(), id.clone());
+    // The status is read on the same connection straight after the audited view, which
+    // covers it; a problem with it is logged and never costs the rest of the page.
+    let (r, status) = state
+        .db(move |c| {
+            let r = people::view(c, &actor, &pid, "page")?;
+            let status = cairn_core::casework::child_status::view(c, &actor, &pid, today());
+            Ok((r, status))
+        })
+        .await?;
+    let (status, status_failed) = match status {
+        Ok(s) => (
+            s.map(|s| crate::pages::casework::my_work::ChildStatusView::from_status(&s)),
+            false,
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read a child's current status");
+            (None, true)
+        }
+    };
     let page = PersonPage {
+        status: status.filter(|_| r.person.kind == PersonKind::Child),
+        status_failed,
         layout: user.layout(r.person.display_name(), "people"),
         can_edit: user.actor.may(Action::EditPerson) && r.person.entered_in_error.is_none(),
         can_mark_error: user.actor.may(Action::MarkPersonEnteredInError)
