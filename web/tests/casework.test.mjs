@@ -564,5 +564,44 @@ export const tests = [
       await expectNoAxeViolations(page, 'the episode at the end')
       await signOut(page)
     }
+  },
+  {
+    name: 'the child\'s page shows the plan; closing the episode is refused while work is open; team work and timescales',
+    fn: async ({ page }) => {
+      assert.ok(referralId, 'the journey above allocated a referral')
+      await signIn(page, 'social.worker')
+      await visit(page, `/episodes/${referralId}`)
+      await click(page, page.locator('main a[href^="/people/"]').first())
+      const person = squash(await page.locator('main').innerText())
+      assert.match(person, /Current status/)
+      assert.match(person, /Neglect/, 'the child protection plan and its category')
+      await expectNoAxeViolations(page, 'the child\'s page with current status')
+
+      // Closing now is refused, listing the open plan.
+      await visit(page, `/episodes/${referralId}/close`)
+      await expectNoAxeViolations(page, 'the closure form')
+      const blockers = page.locator('#blockers li')
+      assert.ok(await blockers.count() >= 1, 'the open work is listed before anything is typed')
+      assert.match(squash(await page.locator('#blockers').innerText()), /plan/i)
+      await visit(page, '/timescales')
+      assert.match(squash(await page.locator('main').innerText()), /45 working days/)
+      await expectNoAxeViolations(page, 'the timescales in force')
+      await signOut(page)
+
+      await signIn(page, 'team.manager')
+      await visit(page, '/team-work')
+      assert.match(await page.locator('h1').innerText(), /work/i)
+      assert.match(squash(await page.locator('main').innerText()), new RegExp(escapeRegExp(childName)))
+      await expectNoAxeViolations(page, 'team work')
+      await signOut(page)
+
+      await signIn(page, 'service.manager')
+      await visit(page, '/admin/timescales')
+      await expectNoAxeViolations(page, 'timescale versions')
+      await click(page, page.getByRole('button', { name: /Add this version|Save|Add/ }).first())
+      assert.ok(await page.locator('.govuk-error-summary').count() === 1, 'a version without a new date is refused')
+      await expectNoAxeViolations(page, 'timescale versions with errors')
+      await signOut(page)
+    }
   }
 ]

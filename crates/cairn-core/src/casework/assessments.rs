@@ -29,7 +29,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Timescales, may_sign_off, open_episode};
+use super::{Timescales, audit_after_read, may_sign_off, open_episode, record_event, today};
 use crate::actor::Actor;
 use crate::audit_trail::{self, Record};
 use crate::error::{ServiceError, ServiceResult};
@@ -44,11 +44,6 @@ pub const MAX_SECTION_LEN: usize = 20_000;
 pub const MAX_IDENTITY_LEN: usize = 500;
 
 const STALE: &str = "Someone else saved this assessment while you were working on it, so your changes have not been saved. What you typed is shown below: copy anything you need, then open the assessment again to see their changes.";
-
-/// Today's date in England: what "not in the future" is measured against.
-fn today() -> NaiveDate {
-    cairn_domain::thresholds::date_in_england(chrono::Utc::now())
-}
 
 // ---- content ----
 
@@ -560,6 +555,23 @@ fn timeliness_of(
 
 // ---- permissions ----
 
+/// Checks `action`; only when it is refused is the child looked up (by `person`), so that the
+/// refusal names them when the record exists.
+fn require_naming_child(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: Action,
+    person: impl FnOnce(&mut DbConn) -> ServiceResult<Option<String>>,
+) -> ServiceResult<()> {
+    if actor.may(action) {
+        return Ok(());
+    }
+    match conn.read(person)? {
+        Some(p) => tx::require_on_person(conn, actor, action, &p),
+        None => tx::require(conn, actor, action),
+    }
+}
+
 /// Checks `action` for work on an episode; a refusal names the child when the episode exists.
 fn require_on_episode(
     conn: &mut DbConn,
@@ -567,16 +579,9 @@ fn require_on_episode(
     action: Action,
     referral_id: &str,
 ) -> ServiceResult<()> {
-    if actor.may(action) {
-        return Ok(());
-    }
-    let person = conn.read(|c| {
-        Ok::<_, ServiceError>(referral_repo::find(c, referral_id)?.map(|r| r.person_id))
-    })?;
-    match person {
-        Some(p) => tx::require_on_person(conn, actor, action, &p),
-        None => tx::require(conn, actor, action),
-    }
+    require_naming_child(conn, actor, action, |c| {
+        Ok(referral_repo::find(c, referral_id)?.map(|r| r.person_id))
+    })
 }
 
 /// Checks `action` on an assessment; a refusal names the child when the assessment exists.
@@ -586,15 +591,9 @@ fn require_on_assessment(
     action: Action,
     assessment_id: &str,
 ) -> ServiceResult<()> {
-    if actor.may(action) {
-        return Ok(());
-    }
-    let person =
-        conn.read(|c| Ok::<_, ServiceError>(repo::find(c, assessment_id)?.map(|r| r.person_id)))?;
-    match person {
-        Some(p) => tx::require_on_person(conn, actor, action, &p),
-        None => tx::require(conn, actor, action),
-    }
+    require_naming_child(conn, actor, action, |c| {
+        Ok(repo::find(c, assessment_id)?.map(|r| r.person_id))
+    })
 }
 
 /// The child, unless marked entered in error and hidden from this actor.
@@ -773,24 +772,13 @@ pub fn start(
         };
         repo::insert(c, &row)?;
         let data = json!({ "kind": row.kind, "started_on": row.started_on, "referral": referral.id, "worker": row.worker_id });
-        cairn_db::events::append(
-            c,
-            &event(
-                "assessment.started",
-                Some(&person.id),
-                "assessment",
-                &assessment_id,
-                actor,
-                data.clone(),
-            ),
-        )?;
-        audit_trail::write(
+        record_event(
             c,
             actor,
-            Record::ok("assessment.start")
-                .on("assessment", &assessment_id)
-                .person(&person.id)
-                .detail(data),
+            ("assessment.started", "assessment.start"),
+            ("assessment", &assessment_id),
+            &person.id,
+            data,
         )?;
         Ok(())
     })?;
@@ -864,24 +852,13 @@ pub fn save(
         }
         write_content(c, id, expected_version, &content)?;
         let fields = before.changed_fields(&content);
-        cairn_db::events::append(
-            c,
-            &event(
-                "assessment.saved",
-                Some(&row.person_id),
-                "assessment",
-                id,
-                actor,
-                json!({ "revision": row.revision, "fields": fields }),
-            ),
-        )?;
-        audit_trail::write(
+        record_event(
             c,
             actor,
-            Record::ok("assessment.save")
-                .on("assessment", id)
-                .person(&row.person_id)
-                .detail(json!({ "revision": row.revision, "fields": fields })),
+            ("assessment.saved", "assessment.save"),
+            ("assessment", id),
+            &row.person_id,
+            json!({ "revision": row.revision, "fields": fields }),
         )?;
         Ok(expected_version + 1)
     })
@@ -1160,28 +1137,17 @@ pub fn review(
             CheckedReview::Return { .. } => None,
         };
         let data = json!({ "revision": row.revision, "quality_rating": rating, "authorised_on": authorised_on });
-        cairn_db::events::append(
-            c,
-            &event(
-                &format!("assessment.{}", outcome.code()),
-                Some(&row.person_id),
-                "assessment",
-                id,
-                actor,
-                data.clone(),
-            ),
-        )?;
         let action = match outcome {
             ReviewOutcome::Authorised => "assessment.authorise",
             ReviewOutcome::Returned => "assessment.return",
         };
-        audit_trail::write(
+        record_event(
             c,
             actor,
-            Record::ok(action)
-                .on("assessment", id)
-                .person(&row.person_id)
-                .detail(data),
+            (&format!("assessment.{}", outcome.code()), action),
+            ("assessment", id),
+            &row.person_id,
+            data,
         )?;
         Ok(outcome)
     })
@@ -1211,24 +1177,13 @@ pub fn revise(
             return Err(ServiceError::Conflict(STALE.into()));
         }
         let revision = row.revision + 1;
-        cairn_db::events::append(
-            c,
-            &event(
-                "assessment.revised",
-                Some(&row.person_id),
-                "assessment",
-                id,
-                actor,
-                json!({ "revision": revision }),
-            ),
-        )?;
-        audit_trail::write(
+        record_event(
             c,
             actor,
-            Record::ok("assessment.revise")
-                .on("assessment", id)
-                .person(&row.person_id)
-                .detail(json!({ "revision": revision })),
+            ("assessment.revised", "assessment.revise"),
+            ("assessment", id),
+            &row.person_id,
+            json!({ "revision": revision }),
         )?;
         Ok(revision)
     })
@@ -1460,17 +1415,16 @@ fn load_view(c: &mut DbConn, actor: &Actor, id: &str) -> ServiceResult<Assessmen
 pub fn view(conn: &mut DbConn, actor: &Actor, id: &str) -> ServiceResult<AssessmentView> {
     require_on_assessment(conn, actor, Action::ViewCasework, id)?;
     let view = tx::read(conn, actor, |c| load_view(c, actor, id))?;
-    tx::write(conn, actor, |c| {
-        audit_trail::write(
-            c,
-            actor,
-            Record::ok("assessment.view")
-                .on("assessment", id)
-                .person(&view.assessment.person_id)
-                .detail(json!({ "status": view.assessment.status, "revision": view.assessment.revision })),
-        )?;
-        Ok(())
-    })?;
+    audit_after_read(
+        conn,
+        actor,
+        Record::ok("assessment.view")
+            .on("assessment", id)
+            .person(&view.assessment.person_id)
+            .detail(
+                json!({ "status": view.assessment.status, "revision": view.assessment.revision }),
+            ),
+    )?;
     Ok(view)
 }
 
@@ -1529,16 +1483,13 @@ pub fn start_context(
             referral,
         })
     })?;
-    tx::write(conn, actor, |c| {
-        audit_trail::write(
-            c,
-            actor,
-            Record::ok("assessment.start_view")
-                .on("referral", referral_id)
-                .person(&ctx.referral.person_id),
-        )?;
-        Ok(())
-    })?;
+    audit_after_read(
+        conn,
+        actor,
+        Record::ok("assessment.start_view")
+            .on("referral", referral_id)
+            .person(&ctx.referral.person_id),
+    )?;
     Ok(ctx)
 }
 

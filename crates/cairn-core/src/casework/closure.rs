@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::my_work::needs_icpc;
-use super::{may_sign_off, open_episode};
+use super::{may_sign_off, open_episode, record_event};
 use crate::actor::Actor;
 use crate::audit_trail::{self, Record};
 use crate::error::{ServiceError, ServiceResult};
@@ -341,24 +341,13 @@ pub fn request(
         )?;
         let detail =
             json!({ "referral": referral.id, "closed_on": closed_on, "reason": reason.code() });
-        cairn_db::events::append(
-            c,
-            &event(
-                "episode.closure_requested",
-                Some(&referral.person_id),
-                "episode_closure",
-                &id,
-                actor,
-                detail.clone(),
-            ),
-        )?;
-        audit_trail::write(
+        record_event(
             c,
             actor,
-            Record::ok("episode.closure_request")
-                .on("episode_closure", &id)
-                .person(&referral.person_id)
-                .detail(detail),
+            ("episode.closure_requested", "episode.closure_request"),
+            ("episode_closure", &id),
+            &referral.person_id,
+            detail,
         )?;
         Ok(id)
     })

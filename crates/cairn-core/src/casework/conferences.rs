@@ -7,10 +7,10 @@
 
 use cairn_db::DbConn;
 use cairn_db::casework::actions::CaseActionRow;
-use cairn_db::casework::cin_plans as cin_repo;
+use cairn_db::casework::cin_plans::{self as cin_repo, CinPlanRow};
 use cairn_db::casework::conferences::{self as repo, AttendeeRow, ConferenceRow, Section47Facts};
 use cairn_db::casework::cp_plans::{self as cp_repo, CoreGroupMemberRow, CpPlanRow};
-use cairn_db::front_door::referrals as referral_repo;
+use cairn_db::front_door::referrals::{self as referral_repo, ReferralRow};
 use cairn_domain::calendar::Calendar;
 use cairn_domain::casework::timescales::Due;
 use cairn_domain::casework::{
@@ -27,18 +27,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::actions::{self, ActionInput};
-use super::{Timescales, open_episode};
+use super::{Timescales, audit_after_read, open_episode, record_event, today};
 use crate::actor::Actor;
-use crate::audit_trail::{self, Record};
+use crate::audit_trail::Record;
 use crate::error::{ServiceError, ServiceResult};
 use crate::front_door::event;
 use crate::search::PersonSummary;
 use crate::tx;
-
-/// Today in England: the dates staff type are local dates.
-pub(crate) fn today() -> NaiveDate {
-    cairn_domain::thresholds::date_in_england(chrono::Utc::now())
-}
 
 /// Whether something due on a date was done in time, or is still to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -341,16 +336,13 @@ pub(crate) fn audited_read<T>(
     let (audit_action, entity_type, entity_id) = audit;
     tx::require_on_person(conn, actor, action, person_id)?;
     let out = tx::read(conn, actor, f)?;
-    tx::write(conn, actor, |c| {
-        audit_trail::write(
-            c,
-            actor,
-            Record::ok(audit_action)
-                .on(entity_type, entity_id)
-                .person(person_id),
-        )?;
-        Ok(())
-    })?;
+    audit_after_read(
+        conn,
+        actor,
+        Record::ok(audit_action)
+            .on(entity_type, entity_id)
+            .person(person_id),
+    )?;
     Ok(out)
 }
 
@@ -368,6 +360,107 @@ pub(crate) fn person_of<T>(
         .ok_or(ServiceError::NotFound(what))
 }
 
+/// A record of a child's casework, which knows whose record it is.
+pub(crate) trait ChildRecord {
+    fn person_id(&self) -> &str;
+}
+
+impl ChildRecord for CpPlanRow {
+    fn person_id(&self) -> &str {
+        &self.person_id
+    }
+}
+
+impl ChildRecord for CinPlanRow {
+    fn person_id(&self) -> &str {
+        &self.person_id
+    }
+}
+
+impl ChildRecord for ConferenceRow {
+    fn person_id(&self) -> &str {
+        &self.person_id
+    }
+}
+
+impl ChildRecord for Section47Facts {
+    fn person_id(&self) -> &str {
+        &self.person_id
+    }
+}
+
+impl ChildRecord for ReferralRow {
+    fn person_id(&self) -> &str {
+        &self.person_id
+    }
+}
+
+/// An audited read of one record (found by `find`, `what` when it is not): the permission
+/// check names the child, and `f` gets the record as the read transaction sees it.
+pub(crate) fn read_record<R: ChildRecord, T>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: Action,
+    audit: (&str, &str, &str),
+    what: &'static str,
+    find: impl Fn(&mut DbConn) -> Result<Option<R>, cairn_db::DbError>,
+    f: impl FnOnce(&mut DbConn, R) -> ServiceResult<T>,
+) -> ServiceResult<T> {
+    let person = person_of(conn, what, &find, |r| r.person_id().to_string())?;
+    audited_read(conn, actor, action, audit, &person, |c| {
+        let record = find(c)?.ok_or(ServiceError::NotFound(what))?;
+        f(c, record)
+    })
+}
+
+/// A change to one record (found by `find`, `what` when it is not): the actor must be able to
+/// record casework on the child, and `f` gets the record as it is inside the write
+/// transaction.
+pub(crate) fn change_record<R: ChildRecord, T>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    what: &'static str,
+    find: impl Fn(&mut DbConn) -> Result<Option<R>, cairn_db::DbError>,
+    f: impl FnOnce(&mut DbConn, R) -> ServiceResult<T>,
+) -> ServiceResult<T> {
+    let person = person_of(conn, what, &find, |r| r.person_id().to_string())?;
+    tx::require_on_person(conn, actor, Action::RecordCasework, &person)?;
+    tx::write(conn, actor, |c| {
+        let record = find(c)?.ok_or(ServiceError::NotFound(what))?;
+        f(c, record)
+    })
+}
+
+/// Whose episode a referral is, before the permission check, so a refusal names the child.
+pub(crate) fn episode_person(conn: &mut DbConn, referral_id: &str) -> ServiceResult<String> {
+    person_of(
+        conn,
+        "The referral",
+        |c| referral_repo::find(c, referral_id),
+        |r| r.person_id.clone(),
+    )
+}
+
+/// An audited list of one episode's records, each loaded row made into its summary.
+pub(crate) fn episode_list<R, S>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    audit_action: &str,
+    referral_id: &str,
+    load: impl FnOnce(&mut DbConn, &str) -> Result<Vec<R>, cairn_db::DbError>,
+    summary: impl FnMut(R) -> S,
+) -> ServiceResult<Vec<S>> {
+    let person = episode_person(conn, referral_id)?;
+    audited_read(
+        conn,
+        actor,
+        Action::ViewCasework,
+        (audit_action, "referral", referral_id),
+        &person,
+        |c| Ok(load(c, referral_id)?.into_iter().map(summary).collect()),
+    )
+}
+
 const S47: &str = "The section 47 enquiry";
 
 pub fn icpc_context(
@@ -375,20 +468,14 @@ pub fn icpc_context(
     actor: &Actor,
     section47_id: &str,
 ) -> ServiceResult<IcpcContext> {
-    let person = person_of(
-        conn,
-        S47,
-        |c| repo::section47(c, section47_id),
-        |s| s.person_id.clone(),
-    )?;
-    audited_read(
+    read_record(
         conn,
         actor,
         Action::RecordCasework,
         ("conference.icpc_form", "section47", section47_id),
-        &person,
-        |c| {
-            let s47 = repo::section47(c, section47_id)?.ok_or(ServiceError::NotFound(S47))?;
+        S47,
+        |c| repo::section47(c, section47_id),
+        |c, s47| {
             let referral = referral_repo::find(c, &s47.referral_id)?
                 .ok_or(ServiceError::NotFound("The referral"))?;
             let timescales = Timescales::load(c)?;
@@ -545,107 +632,106 @@ pub fn record_icpc(
     section47_id: &str,
     input: &IcpcInput,
 ) -> ServiceResult<IcpcRecorded> {
-    let person = person_of(
+    change_record(
         conn,
+        actor,
         S47,
         |c| repo::section47(c, section47_id),
-        |s| s.person_id.clone(),
-    )?;
-    tx::require_on_person(conn, actor, Action::RecordCasework, &person)?;
-    tx::write(conn, actor, |c| {
-        let s47 = repo::section47(c, section47_id)?.ok_or(ServiceError::NotFound(S47))?;
-        let referral = open_episode(c, &s47.referral_id)?;
-        if let Some(why) = not_needed(&s47) {
-            return Err(ServiceError::Conflict(why));
-        }
-        if let Some(existing) = repo::initial_for_section47(c, section47_id)? {
-            return Err(ServiceError::Conflict(format!(
-                "An initial child protection conference on {} is already recorded for this enquiry.",
-                format_long(existing.held_on)
-            )));
-        }
-        let mut errors = FieldErrors::new();
-        let held_on = check_icpc_date(input, &s47, today(), &mut errors);
-        let typed = Typed {
-            chair: &input.chair,
-            attendees: &input.attendees,
-            decision: &input.decision,
-            category: &input.category,
-            summary: &input.summary,
-        };
-        let draft = check_conference(ConferenceKind::Initial, &typed, held_on, &mut errors);
-        let core_group = validate_people(
-            "core_group",
-            "core group member",
-            &input.core_group,
-            &mut errors,
-        );
-        let actions = actions::validate("actions", &input.actions, &mut errors);
-        let draft = match draft {
-            Some(d) if errors.is_empty() => d,
-            _ => return Err(ServiceError::Invalid(errors)),
-        };
-        let conference_id = ConferenceId::new().to_string();
-        let mut recorded = IcpcRecorded {
-            conference_id: conference_id.clone(),
-            decision: draft.decision,
-            cp_plan_id: None,
-            ended_cin_plan_id: None,
-        };
-        if let (ConferenceDecision::CpPlan, Some(category)) = (draft.decision, draft.category) {
-            refuse_overlapping_cp_plan(c, &s47.person_id, draft.held_on)?;
-            recorded.ended_cin_plan_id = step_up_from_cin(c, actor, &s47.person_id, draft.held_on)?;
-            let plan_id = start_cp_plan(
+        |c, s47| {
+            let referral = open_episode(c, &s47.referral_id)?;
+            if let Some(why) = not_needed(&s47) {
+                return Err(ServiceError::Conflict(why));
+            }
+            if let Some(existing) = repo::initial_for_section47(c, section47_id)? {
+                return Err(ServiceError::Conflict(format!(
+                    "An initial child protection conference on {} is already recorded for this enquiry.",
+                    format_long(existing.held_on)
+                )));
+            }
+            let mut errors = FieldErrors::new();
+            let held_on = check_icpc_date(input, &s47, today(), &mut errors);
+            let typed = Typed {
+                chair: &input.chair,
+                attendees: &input.attendees,
+                decision: &input.decision,
+                category: &input.category,
+                summary: &input.summary,
+            };
+            let draft = check_conference(ConferenceKind::Initial, &typed, held_on, &mut errors);
+            let core_group = validate_people(
+                "core_group",
+                "core group member",
+                &input.core_group,
+                &mut errors,
+            );
+            let actions = actions::validate("actions", &input.actions, &mut errors);
+            let draft = match draft {
+                Some(d) if errors.is_empty() => d,
+                _ => return Err(ServiceError::Invalid(errors)),
+            };
+            let conference_id = ConferenceId::new().to_string();
+            let mut recorded = IcpcRecorded {
+                conference_id: conference_id.clone(),
+                decision: draft.decision,
+                cp_plan_id: None,
+                ended_cin_plan_id: None,
+            };
+            if let (ConferenceDecision::CpPlan, Some(category)) = (draft.decision, draft.category) {
+                refuse_overlapping_cp_plan(c, &s47.person_id, draft.held_on)?;
+                recorded.ended_cin_plan_id =
+                    step_up_from_cin(c, actor, &s47.person_id, draft.held_on)?;
+                let plan_id = start_cp_plan(
+                    c,
+                    actor,
+                    &referral.id,
+                    &s47.person_id,
+                    &conference_id,
+                    draft.held_on,
+                    category,
+                )?;
+                cp_repo::insert_members(c, &member_rows(&plan_id, &core_group))?;
+                actions::insert_all(
+                    c,
+                    actor,
+                    &s47.person_id,
+                    ActionSource::CpPlan,
+                    &plan_id,
+                    &actions,
+                )?;
+                recorded.cp_plan_id = Some(plan_id);
+            } else {
+                actions::insert_all(
+                    c,
+                    actor,
+                    &s47.person_id,
+                    ActionSource::Conference,
+                    &conference_id,
+                    &actions,
+                )?;
+            }
+            insert_conference(
                 c,
                 actor,
-                &referral.id,
-                &s47.person_id,
-                &conference_id,
-                draft.held_on,
-                category,
+                ConferenceRow {
+                    id: conference_id.clone(),
+                    referral_id: referral.id.clone(),
+                    person_id: s47.person_id.clone(),
+                    kind: ConferenceKind::Initial.code().to_string(),
+                    section47_id: Some(s47.id.clone()),
+                    cp_plan_id: recorded.cp_plan_id.clone(),
+                    held_on: draft.held_on,
+                    chair: draft.chair,
+                    decision: draft.decision.code().to_string(),
+                    category: draft.category.map(|k| k.code().to_string()),
+                    summary: draft.summary,
+                    created_at: cairn_db::now(),
+                    created_by: actor.author(),
+                },
+                &draft.attendees,
             )?;
-            cp_repo::insert_members(c, &member_rows(&plan_id, &core_group))?;
-            actions::insert_all(
-                c,
-                actor,
-                &s47.person_id,
-                ActionSource::CpPlan,
-                &plan_id,
-                &actions,
-            )?;
-            recorded.cp_plan_id = Some(plan_id);
-        } else {
-            actions::insert_all(
-                c,
-                actor,
-                &s47.person_id,
-                ActionSource::Conference,
-                &conference_id,
-                &actions,
-            )?;
-        }
-        insert_conference(
-            c,
-            actor,
-            ConferenceRow {
-                id: conference_id.clone(),
-                referral_id: referral.id.clone(),
-                person_id: s47.person_id.clone(),
-                kind: ConferenceKind::Initial.code().to_string(),
-                section47_id: Some(s47.id.clone()),
-                cp_plan_id: recorded.cp_plan_id.clone(),
-                held_on: draft.held_on,
-                chair: draft.chair,
-                decision: draft.decision.code().to_string(),
-                category: draft.category.map(|k| k.code().to_string()),
-                summary: draft.summary,
-                created_at: cairn_db::now(),
-                created_by: actor.author(),
-            },
-            &draft.attendees,
-        )?;
-        Ok(recorded)
-    })
+            Ok(recorded)
+        },
+    )
 }
 
 fn insert_conference(
@@ -661,26 +747,14 @@ fn insert_conference(
         "category": row.category, "section47_id": row.section47_id, "cp_plan_id": row.cp_plan_id,
         "attendees": attendees.len(),
     });
-    cairn_db::events::append(
-        c,
-        &event(
-            "conference.held",
-            Some(&row.person_id),
-            "conference",
-            &row.id,
-            actor,
-            detail.clone(),
-        ),
-    )?;
-    audit_trail::write(
+    record_event(
         c,
         actor,
-        Record::ok("conference.record")
-            .on("conference", &row.id)
-            .person(&row.person_id)
-            .detail(detail),
-    )?;
-    Ok(())
+        ("conference.held", "conference.record"),
+        ("conference", &row.id),
+        &row.person_id,
+        detail,
+    )
 }
 
 fn start_cp_plan(
@@ -711,25 +785,13 @@ fn start_cp_plan(
         },
     )
     .map_err(|e| one_open_plan(e, "child protection plan"))?;
-    let detail = json!({ "started_on": started_on, "category": category.code(), "conference_id": conference_id });
-    cairn_db::events::append(
-        c,
-        &event(
-            "cp_plan.started",
-            Some(person_id),
-            "cp_plan",
-            &id,
-            actor,
-            detail.clone(),
-        ),
-    )?;
-    audit_trail::write(
+    record_event(
         c,
         actor,
-        Record::ok("cp_plan.start")
-            .on("cp_plan", &id)
-            .person(person_id)
-            .detail(detail),
+        ("cp_plan.started", "cp_plan.start"),
+        ("cp_plan", &id),
+        person_id,
+        json!({ "started_on": started_on, "category": category.code(), "conference_id": conference_id }),
     )?;
     Ok(id)
 }
@@ -755,25 +817,13 @@ fn step_up_from_cin(
     if !cin_repo::advance(c, &cin.id, cin.version, Some((on, reason.code())))? {
         return Err(stale("child in need plan"));
     }
-    let detail = json!({ "ended_on": on, "reason": reason.code() });
-    cairn_db::events::append(
-        c,
-        &event(
-            "cin_plan.ended",
-            Some(person_id),
-            "cin_plan",
-            &cin.id,
-            actor,
-            detail.clone(),
-        ),
-    )?;
-    audit_trail::write(
+    record_event(
         c,
         actor,
-        Record::ok("cin_plan.end")
-            .on("cin_plan", &cin.id)
-            .person(person_id)
-            .detail(detail),
+        ("cin_plan.ended", "cin_plan.end"),
+        ("cin_plan", &cin.id),
+        person_id,
+        json!({ "ended_on": on, "reason": reason.code() }),
     )?;
     Ok(Some(cin.id))
 }
@@ -812,109 +862,95 @@ pub fn record_review(
     cp_plan_id: &str,
     input: &ReviewInput,
 ) -> ServiceResult<String> {
-    let person = person_of(
+    change_record(
         conn,
+        actor,
         CP_PLAN,
         |c| cp_repo::find(c, cp_plan_id),
-        |p| p.person_id.clone(),
-    )?;
-    tx::require_on_person(conn, actor, Action::RecordCasework, &person)?;
-    tx::write(conn, actor, |c| {
-        let plan = cp_repo::find(c, cp_plan_id)?.ok_or(ServiceError::NotFound(CP_PLAN))?;
-        refuse_ended(&plan)?;
-        let referral = open_episode(c, &plan.referral_id)?;
-        let mut errors = FieldErrors::new();
-        let after = format!(
-            "A review conference must be after the plan started on {}",
-            format_long(plan.started_on)
-        );
-        let held_on = check_date(
-            "held_on",
-            "the date the review conference was held",
-            input.held_on,
-            plan.started_on.succ_opt().map(|d| (d, after.as_str())),
-            today(),
-            &mut errors,
-        );
-        let typed = Typed {
-            chair: &input.chair,
-            attendees: &input.attendees,
-            decision: &input.decision,
-            category: &input.category,
-            summary: &input.summary,
-        };
-        let draft = check_conference(ConferenceKind::Review, &typed, held_on, &mut errors);
-        let draft = match draft {
-            Some(d) if errors.is_empty() => d,
-            _ => return Err(ServiceError::Invalid(errors)),
-        };
-        let latest = draft
-            .category
-            .map(|k| k.code().to_string())
-            .unwrap_or_else(|| plan.latest_category.clone());
-        let ends = draft.decision == ConferenceDecision::EndPlan;
-        let reason = CpPlanEndReason::NoLongerAtRisk.code();
-        let ended = ends.then_some((draft.held_on, reason));
-        if !cp_repo::reviewed(c, &plan.id, input.version, &latest, ended)? {
-            return Err(stale("plan"));
-        }
-        let conference_id = ConferenceId::new().to_string();
-        insert_conference(
-            c,
-            actor,
-            ConferenceRow {
-                id: conference_id.clone(),
-                referral_id: referral.id.clone(),
-                person_id: plan.person_id.clone(),
-                kind: ConferenceKind::Review.code().to_string(),
-                section47_id: None,
-                cp_plan_id: Some(plan.id.clone()),
-                held_on: draft.held_on,
-                chair: draft.chair,
-                decision: draft.decision.code().to_string(),
-                category: Some(latest.clone()),
-                summary: draft.summary,
-                created_at: cairn_db::now(),
-                created_by: actor.author(),
-            },
-            &draft.attendees,
-        )?;
-        let detail = json!({ "held_on": draft.held_on, "decision": draft.decision.code(), "latest_category": latest, "conference_id": conference_id });
-        cairn_db::events::append(
-            c,
-            &event(
-                "cp_plan.reviewed",
-                Some(&plan.person_id),
-                "cp_plan",
-                &plan.id,
+        |c, plan| {
+            refuse_ended(&plan)?;
+            let referral = open_episode(c, &plan.referral_id)?;
+            let mut errors = FieldErrors::new();
+            let after = format!(
+                "A review conference must be after the plan started on {}",
+                format_long(plan.started_on)
+            );
+            let held_on = check_date(
+                "held_on",
+                "the date the review conference was held",
+                input.held_on,
+                plan.started_on.succ_opt().map(|d| (d, after.as_str())),
+                today(),
+                &mut errors,
+            );
+            let typed = Typed {
+                chair: &input.chair,
+                attendees: &input.attendees,
+                decision: &input.decision,
+                category: &input.category,
+                summary: &input.summary,
+            };
+            let draft = check_conference(ConferenceKind::Review, &typed, held_on, &mut errors);
+            let draft = match draft {
+                Some(d) if errors.is_empty() => d,
+                _ => return Err(ServiceError::Invalid(errors)),
+            };
+            let latest = draft
+                .category
+                .map(|k| k.code().to_string())
+                .unwrap_or_else(|| plan.latest_category.clone());
+            let ends = draft.decision == ConferenceDecision::EndPlan;
+            let reason = CpPlanEndReason::NoLongerAtRisk.code();
+            let ended = ends.then_some((draft.held_on, reason));
+            if !cp_repo::reviewed(c, &plan.id, input.version, &latest, ended)? {
+                return Err(stale("plan"));
+            }
+            let conference_id = ConferenceId::new().to_string();
+            insert_conference(
+                c,
                 actor,
-                detail,
-            ),
-        )?;
-        if ends {
-            let detail = json!({ "ended_on": draft.held_on, "reason": reason });
+                ConferenceRow {
+                    id: conference_id.clone(),
+                    referral_id: referral.id.clone(),
+                    person_id: plan.person_id.clone(),
+                    kind: ConferenceKind::Review.code().to_string(),
+                    section47_id: None,
+                    cp_plan_id: Some(plan.id.clone()),
+                    held_on: draft.held_on,
+                    chair: draft.chair,
+                    decision: draft.decision.code().to_string(),
+                    category: Some(latest.clone()),
+                    summary: draft.summary,
+                    created_at: cairn_db::now(),
+                    created_by: actor.author(),
+                },
+                &draft.attendees,
+            )?;
+            let detail = json!({ "held_on": draft.held_on, "decision": draft.decision.code(), "latest_category": latest, "conference_id": conference_id });
             cairn_db::events::append(
                 c,
                 &event(
-                    "cp_plan.ended",
+                    "cp_plan.reviewed",
                     Some(&plan.person_id),
                     "cp_plan",
                     &plan.id,
                     actor,
-                    detail.clone(),
+                    detail,
                 ),
             )?;
-            audit_trail::write(
-                c,
-                actor,
-                Record::ok("cp_plan.end")
-                    .on("cp_plan", &plan.id)
-                    .person(&plan.person_id)
-                    .detail(detail),
-            )?;
-        }
-        Ok(conference_id)
-    })
+            if ends {
+                record_event(
+                    c,
+                    actor,
+                    ("cp_plan.ended", "cp_plan.end"),
+                    ("cp_plan", &plan.id),
+                    &plan.person_id,
+                    json!({ "ended_on": draft.held_on, "reason": reason }),
+                )?;
+            }
+            Ok(conference_id)
+        },
+    )
 }
 
 pub(crate) fn refuse_ended(plan: &CpPlanRow) -> ServiceResult<()> {
@@ -952,21 +988,14 @@ pub fn view(
     actor: &Actor,
     conference_id: &str,
 ) -> ServiceResult<ConferenceView> {
-    let person = person_of(
-        conn,
-        CONFERENCE,
-        |c| repo::find(c, conference_id),
-        |r| r.person_id.clone(),
-    )?;
-    audited_read(
+    read_record(
         conn,
         actor,
         Action::ViewCasework,
         ("conference.view", "conference", conference_id),
-        &person,
-        |c| {
-            let conference =
-                repo::find(c, conference_id)?.ok_or(ServiceError::NotFound(CONFERENCE))?;
+        CONFERENCE,
+        |c| repo::find(c, conference_id),
+        |c, conference| {
             let referral = referral_repo::find(c, &conference.referral_id)?
                 .ok_or(ServiceError::NotFound("The referral"))?;
             let s47 = match &conference.section47_id {
@@ -1033,24 +1062,13 @@ pub fn for_episode(
     actor: &Actor,
     referral_id: &str,
 ) -> ServiceResult<Vec<ConferenceSummary>> {
-    let person = person_of(
-        conn,
-        "The referral",
-        |c| referral_repo::find(c, referral_id),
-        |r| r.person_id.clone(),
-    )?;
-    audited_read(
+    episode_list(
         conn,
         actor,
-        Action::ViewCasework,
-        ("conferences.list", "referral", referral_id),
-        &person,
-        |c| {
-            Ok(repo::for_episode(c, referral_id)?
-                .into_iter()
-                .map(ConferenceSummary::of)
-                .collect())
-        },
+        "conferences.list",
+        referral_id,
+        repo::for_episode,
+        ConferenceSummary::of,
     )
 }
 

@@ -22,8 +22,63 @@ use cairn_domain::casework::timescales::{AssessmentModel, TimescaleProfile};
 use chrono::NaiveDate;
 
 use crate::actor::Actor;
+use crate::audit_trail::{self, Record};
 use crate::error::{ServiceError, ServiceResult};
+use crate::front_door::event;
 use crate::settings::Settings;
+use crate::tx;
+
+/// Today's date in England: the dates staff type, and what "due", "overdue" and "not in the
+/// future" are measured against.
+pub fn today() -> NaiveDate {
+    cairn_domain::thresholds::date_in_england(chrono::Utc::now())
+}
+
+/// Records a change to a child's casework twice over, with the same detail: as an event
+/// (`event_kind`) and as an audit row (`audit_action`), both on the same entity and naming
+/// the child. Every casework write ends this way.
+pub(crate) fn record_event(
+    c: &mut DbConn,
+    actor: &Actor,
+    (event_kind, audit_action): (&str, &str),
+    (entity_type, entity_id): (&str, &str),
+    person_id: &str,
+    detail: serde_json::Value,
+) -> ServiceResult<()> {
+    cairn_db::events::append(
+        c,
+        &event(
+            event_kind,
+            Some(person_id),
+            entity_type,
+            entity_id,
+            actor,
+            detail.clone(),
+        ),
+    )?;
+    audit_trail::write(
+        c,
+        actor,
+        Record::ok(audit_action)
+            .on(entity_type, entity_id)
+            .person(person_id)
+            .detail(detail),
+    )?;
+    Ok(())
+}
+
+/// Writes the audit row of a read in a transaction of its own, once the read (in its read
+/// transaction) has succeeded.
+pub(crate) fn audit_after_read(
+    conn: &mut DbConn,
+    actor: &Actor,
+    record: Record<'_>,
+) -> ServiceResult<()> {
+    tx::write(conn, actor, |c| {
+        audit_trail::write(c, actor, record)?;
+        Ok(())
+    })
+}
 
 /// The calendar statutory timescales count on: England and Wales bank holidays only. An
 /// authority's own closure days never move a statutory date.

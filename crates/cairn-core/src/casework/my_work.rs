@@ -29,20 +29,16 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
 
-use super::Timescales;
 use super::closure::{self, Blocker};
+use super::{Timescales, audit_after_read};
 use crate::actor::Actor;
-use crate::audit_trail::{self, Record};
+use crate::audit_trail::Record;
 use crate::error::{ServiceError, ServiceResult};
 use crate::search::PersonSummary;
 use crate::tx;
 
 /// Today's date in England, which is what "due" and "overdue" mean to the people using Cairn.
-pub fn today() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive()
-}
+pub use super::today;
 
 /// What a line of work is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -665,16 +661,13 @@ pub fn for_user(conn: &mut DbConn, actor: &Actor, today: NaiveDate) -> ServiceRe
     })?;
     sort_by_urgency(&mut items);
     let counts = WorkCounts::of(&items);
-    tx::write(conn, actor, |c| {
-        audit_trail::write(
-            c,
-            actor,
-            Record::ok("work.view")
-                .on("user", &user_id)
-                .detail(json!({ "items": items.len(), "overdue": counts.overdue })),
-        )?;
-        Ok(())
-    })?;
+    audit_after_read(
+        conn,
+        actor,
+        Record::ok("work.view")
+            .on("user", &user_id)
+            .detail(json!({ "items": items.len(), "overdue": counts.overdue })),
+    )?;
     Ok(MyWork {
         items,
         counts,
@@ -819,16 +812,13 @@ pub fn for_team(
             open_episodes,
         })
     })?;
-    tx::write(conn, actor, |c| {
-        audit_trail::write(
-            c,
-            actor,
-            Record::ok("team_work.view")
-                .on("team", &result.team_id)
-                .detail(json!({ "items": result.items.len() })),
-        )?;
-        Ok(())
-    })?;
+    audit_after_read(
+        conn,
+        actor,
+        Record::ok("team_work.view")
+            .on("team", &result.team_id)
+            .detail(json!({ "items": result.items.len() })),
+    )?;
     Ok(result)
 }
 
@@ -929,16 +919,13 @@ pub fn episode_on(
         }
         load_episode(c, referral, today)
     })?;
-    tx::write(conn, actor, |c| {
-        audit_trail::write(
-            c,
-            actor,
-            Record::ok("episode.view")
-                .on("referral", referral_id)
-                .person(&view.referral.person_id),
-        )?;
-        Ok(())
-    })?;
+    audit_after_read(
+        conn,
+        actor,
+        Record::ok("episode.view")
+            .on("referral", referral_id)
+            .person(&view.referral.person_id),
+    )?;
     Ok(view)
 }
 

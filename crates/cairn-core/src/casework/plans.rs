@@ -28,14 +28,12 @@ use serde_json::json;
 
 use super::actions::{self, ActionInput};
 use super::conferences::{
-    Participant, PersonInRole, Timeliness, audited_read, check_date, child_summary, member_rows,
-    one_open_plan, person_of, refuse_ended, stale, today,
+    Participant, PersonInRole, Timeliness, change_record, check_date, child_summary, episode_list,
+    episode_person, member_rows, one_open_plan, read_record, refuse_ended, stale,
 };
-use super::{Timescales, open_episode};
+use super::{Timescales, open_episode, record_event, today};
 use crate::actor::Actor;
-use crate::audit_trail::{self, Record};
 use crate::error::{ServiceError, ServiceResult};
-use crate::front_door::event;
 use crate::search::PersonSummary;
 use crate::tx;
 
@@ -56,37 +54,6 @@ fn profile_for<'a>(
     let referral =
         referral_repo::find(c, referral_id)?.ok_or(ServiceError::NotFound("The referral"))?;
     Ok((timescales.for_referral(referral.referral_date), referral))
-}
-
-/// Records one event and its audit row about a plan.
-fn record(
-    c: &mut DbConn,
-    actor: &Actor,
-    (event_kind, audit_action): (&str, &str),
-    (entity_type, entity_id): (&str, &str),
-    person_id: &str,
-    detail: serde_json::Value,
-) -> ServiceResult<()> {
-    cairn_db::events::append(
-        c,
-        &event(
-            event_kind,
-            Some(person_id),
-            entity_type,
-            entity_id,
-            actor,
-            detail.clone(),
-        ),
-    )?;
-    audit_trail::write(
-        c,
-        actor,
-        Record::ok(audit_action)
-            .on(entity_type, entity_id)
-            .person(person_id)
-            .detail(detail),
-    )?;
-    Ok(())
 }
 
 // ---- child protection plans: reading ----
@@ -161,20 +128,14 @@ pub fn view_cp_plan(
     actor: &Actor,
     cp_plan_id: &str,
 ) -> ServiceResult<CpPlanView> {
-    let person = person_of(
-        conn,
-        CP_PLAN,
-        |c| cp_repo::find(c, cp_plan_id),
-        |p| p.person_id.clone(),
-    )?;
-    audited_read(
+    read_record(
         conn,
         actor,
         Action::ViewCasework,
         ("cp_plan.view", "cp_plan", cp_plan_id),
-        &person,
-        |c| {
-            let plan = cp_repo::find(c, cp_plan_id)?.ok_or(ServiceError::NotFound(CP_PLAN))?;
+        CP_PLAN,
+        |c| cp_repo::find(c, cp_plan_id),
+        |c, plan| {
             let timescales = Timescales::load(c)?;
             let (profile, referral) = profile_for(c, &timescales, &plan.referral_id)?;
             let calendar = &timescales.calendar;
@@ -227,17 +188,7 @@ fn change_cp_plan<T>(
     cp_plan_id: &str,
     f: impl FnOnce(&mut DbConn, CpPlanRow) -> ServiceResult<T>,
 ) -> ServiceResult<T> {
-    let person = person_of(
-        conn,
-        CP_PLAN,
-        |c| cp_repo::find(c, cp_plan_id),
-        |p| p.person_id.clone(),
-    )?;
-    tx::require_on_person(conn, actor, Action::RecordCasework, &person)?;
-    tx::write(conn, actor, |c| {
-        let plan = cp_repo::find(c, cp_plan_id)?.ok_or(ServiceError::NotFound(CP_PLAN))?;
-        f(c, plan)
-    })
+    change_record(conn, actor, CP_PLAN, |c| cp_repo::find(c, cp_plan_id), f)
 }
 
 /// Adds someone to an open plan's core group. Errors are on `name`, `agency` and `role`.
@@ -257,7 +208,7 @@ pub fn add_core_group_member(
         let rows = member_rows(&plan.id, std::slice::from_ref(&member));
         cp_repo::insert_members(c, &rows)?;
         let id = rows.first().map(|r| r.id.clone()).unwrap_or_default();
-        record(
+        record_event(
             c,
             actor,
             ("cp_plan.core_group_joined", "cp_plan.core_group_add"),
@@ -347,7 +298,7 @@ pub fn record_core_group_meeting(
                 created_by: actor.author(),
             },
         )?;
-        record(
+        record_event(
             c,
             actor,
             ("cp_plan.core_group_met", "cp_plan.core_group_meeting"),
@@ -463,7 +414,7 @@ pub fn end_cp_plan(
         if !cp_repo::end(c, &plan.id, input.version, ended_on, reason.code())? {
             return Err(stale("plan"));
         }
-        record(
+        record_event(
             c,
             actor,
             ("cp_plan.ended", "cp_plan.end"),
@@ -490,21 +441,14 @@ pub fn cin_plan_form(
     actor: &Actor,
     referral_id: &str,
 ) -> ServiceResult<CinPlanForm> {
-    let person = person_of(
-        conn,
-        "The referral",
-        |c| referral_repo::find(c, referral_id),
-        |r| r.person_id.clone(),
-    )?;
-    audited_read(
+    read_record(
         conn,
         actor,
         Action::RecordCasework,
         ("cin_plan.form", "referral", referral_id),
-        &person,
-        |c| {
-            let referral = referral_repo::find(c, referral_id)?
-                .ok_or(ServiceError::NotFound("The referral"))?;
+        "The referral",
+        |c| referral_repo::find(c, referral_id),
+        |c, referral| {
             Ok(CinPlanForm {
                 child: child_summary(c, &referral.person_id)?,
                 open_cp_plan: cp_repo::open_for_person(c, &referral.person_id)?,
@@ -587,12 +531,7 @@ pub fn start_cin_plan(
     referral_id: &str,
     input: &CinPlanInput,
 ) -> ServiceResult<String> {
-    let person = person_of(
-        conn,
-        "The referral",
-        |c| referral_repo::find(c, referral_id),
-        |r| r.person_id.clone(),
-    )?;
+    let person = episode_person(conn, referral_id)?;
     tx::require_on_person(conn, actor, Action::RecordCasework, &person)?;
     tx::write(conn, actor, |c| {
         let referral = open_episode(c, referral_id)?;
@@ -632,7 +571,7 @@ pub fn start_cin_plan(
             },
         )
         .map_err(|e| one_open_plan(e, "child in need plan"))?;
-        record(
+        record_event(
             c,
             actor,
             ("cin_plan.started", "cin_plan.start"),
@@ -705,20 +644,14 @@ pub fn view_cin_plan(
     actor: &Actor,
     cin_plan_id: &str,
 ) -> ServiceResult<CinPlanView> {
-    let person = person_of(
-        conn,
-        CIN_PLAN,
-        |c| cin_repo::find(c, cin_plan_id),
-        |p| p.person_id.clone(),
-    )?;
-    audited_read(
+    read_record(
         conn,
         actor,
         Action::ViewCasework,
         ("cin_plan.view", "cin_plan", cin_plan_id),
-        &person,
-        |c| {
-            let plan = cin_repo::find(c, cin_plan_id)?.ok_or(ServiceError::NotFound(CIN_PLAN))?;
+        CIN_PLAN,
+        |c| cin_repo::find(c, cin_plan_id),
+        |c, plan| {
             let timescales = Timescales::load(c)?;
             let (profile, referral) = profile_for(c, &timescales, &plan.referral_id)?;
             let calendar = &timescales.calendar;
@@ -754,17 +687,7 @@ fn change_cin_plan<T>(
     cin_plan_id: &str,
     f: impl FnOnce(&mut DbConn, CinPlanRow) -> ServiceResult<T>,
 ) -> ServiceResult<T> {
-    let person = person_of(
-        conn,
-        CIN_PLAN,
-        |c| cin_repo::find(c, cin_plan_id),
-        |p| p.person_id.clone(),
-    )?;
-    tx::require_on_person(conn, actor, Action::RecordCasework, &person)?;
-    tx::write(conn, actor, |c| {
-        let plan = cin_repo::find(c, cin_plan_id)?.ok_or(ServiceError::NotFound(CIN_PLAN))?;
-        f(c, plan)
-    })
+    change_record(conn, actor, CIN_PLAN, |c| cin_repo::find(c, cin_plan_id), f)
 }
 
 fn refuse_cin_ended(plan: &CinPlanRow) -> ServiceResult<()> {
@@ -857,7 +780,7 @@ pub fn record_cin_review(
                 created_by: actor.author(),
             },
         )?;
-        record(
+        record_event(
             c,
             actor,
             ("cin_plan.reviewed", "cin_plan.review"),
@@ -866,7 +789,7 @@ pub fn record_cin_review(
             json!({ "review_id": id, "held_on": held_on, "decision": decision.code() }),
         )?;
         if ends {
-            record(
+            record_event(
                 c,
                 actor,
                 ("cin_plan.ended", "cin_plan.end"),
@@ -921,7 +844,7 @@ pub fn end_cin_plan(
         if !cin_repo::advance(c, &plan.id, input.version, Some((ended_on, reason.code())))? {
             return Err(stale("plan"));
         }
-        record(
+        record_event(
             c,
             actor,
             ("cin_plan.ended", "cin_plan.end"),
@@ -984,34 +907,19 @@ impl CinPlanSummary {
     }
 }
 
-fn episode_person(conn: &mut DbConn, referral_id: &str) -> ServiceResult<String> {
-    person_of(
-        conn,
-        "The referral",
-        |c| referral_repo::find(c, referral_id),
-        |r| r.person_id.clone(),
-    )
-}
-
 /// The child protection plans of an episode, earliest first.
 pub fn cp_plans_for_episode(
     conn: &mut DbConn,
     actor: &Actor,
     referral_id: &str,
 ) -> ServiceResult<Vec<CpPlanSummary>> {
-    let person = episode_person(conn, referral_id)?;
-    audited_read(
+    episode_list(
         conn,
         actor,
-        Action::ViewCasework,
-        ("cp_plans.list", "referral", referral_id),
-        &person,
-        |c| {
-            Ok(cp_repo::for_episode(c, referral_id)?
-                .into_iter()
-                .map(CpPlanSummary::of)
-                .collect())
-        },
+        "cp_plans.list",
+        referral_id,
+        cp_repo::for_episode,
+        CpPlanSummary::of,
     )
 }
 
@@ -1021,19 +929,13 @@ pub fn cin_plans_for_episode(
     actor: &Actor,
     referral_id: &str,
 ) -> ServiceResult<Vec<CinPlanSummary>> {
-    let person = episode_person(conn, referral_id)?;
-    audited_read(
+    episode_list(
         conn,
         actor,
-        Action::ViewCasework,
-        ("cin_plans.list", "referral", referral_id),
-        &person,
-        |c| {
-            Ok(cin_repo::for_episode(c, referral_id)?
-                .into_iter()
-                .map(CinPlanSummary::of)
-                .collect())
-        },
+        "cin_plans.list",
+        referral_id,
+        cin_repo::for_episode,
+        CinPlanSummary::of,
     )
 }
 

@@ -11,16 +11,14 @@ use cairn_domain::casework::timescales::Due;
 use cairn_domain::dates::format_long;
 use cairn_domain::policy::Action;
 use cairn_domain::validation::{FieldErrors, MAX_TEXT_LEN, clean_text};
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::strategy::{audit_read, child_summary, may_view};
-use super::{Timescales, may_sign_off, open_episode};
+use super::{Timescales, may_sign_off, open_episode, record_event, today};
 use crate::actor::Actor;
-use crate::audit_trail::{self, Record};
 use crate::error::{ServiceError, ServiceResult};
-use crate::front_door::event;
 use crate::search::PersonSummary;
 use crate::settings::Settings;
 use crate::tx;
@@ -71,10 +69,6 @@ pub struct Section47Summary {
     pub signed_off: bool,
     pub icpc_due: Due,
     pub initial_conference: Option<ConferenceRef>,
-}
-
-fn today() -> NaiveDate {
-    cairn_domain::thresholds::date_in_england(Utc::now())
 }
 
 fn outcome_of(row: &Section47Row) -> ServiceResult<Option<Section47Outcome>> {
@@ -239,24 +233,13 @@ pub fn record_outcome(
             "icpc_not_required": outcome.icpc_not_required(),
             "previous_outcome": e.outcome,
         });
-        cairn_db::events::append(
-            c,
-            &event(
-                "section47.outcome_recorded",
-                Some(&e.person_id),
-                "section47",
-                section47_id,
-                actor,
-                detail.clone(),
-            ),
-        )?;
-        audit_trail::write(
+        record_event(
             c,
             actor,
-            Record::ok("section47.outcome")
-                .on("section47", section47_id)
-                .person(&e.person_id)
-                .detail(detail),
+            ("section47.outcome_recorded", "section47.outcome"),
+            ("section47", section47_id),
+            &e.person_id,
+            detail,
         )?;
         Ok(())
     })
@@ -301,24 +284,13 @@ pub fn sign_off(
             return Err(stale());
         }
         let detail = json!({ "outcome": e.outcome, "recorded_by": e.recorded_by });
-        cairn_db::events::append(
-            c,
-            &event(
-                "section47.signed_off",
-                Some(&e.person_id),
-                "section47",
-                section47_id,
-                actor,
-                detail.clone(),
-            ),
-        )?;
-        audit_trail::write(
+        record_event(
             c,
             actor,
-            Record::ok("section47.sign_off")
-                .on("section47", section47_id)
-                .person(&e.person_id)
-                .detail(detail),
+            ("section47.signed_off", "section47.sign_off"),
+            ("section47", section47_id),
+            &e.person_id,
+            detail,
         )?;
         Ok(())
     })

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::actions::{self, ActionInput};
-use super::open_episode;
+use super::{audit_after_read, open_episode};
 use crate::actor::Actor;
 use crate::audit_trail::{self, Record};
 use crate::error::{ServiceError, ServiceResult};
@@ -591,14 +591,11 @@ pub(crate) fn audit_read(
     entity: (&str, &str),
     person_id: &str,
 ) -> ServiceResult<()> {
-    tx::write(conn, actor, |c| {
-        audit_trail::write(
-            c,
-            actor,
-            Record::ok(action).on(entity.0, entity.1).person(person_id),
-        )?;
-        Ok(())
-    })
+    audit_after_read(
+        conn,
+        actor,
+        Record::ok(action).on(entity.0, entity.1).person(person_id),
+    )
 }
 
 /// Reads one strategy discussion with its participants, actions and the enquiry it started;

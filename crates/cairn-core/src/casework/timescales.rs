@@ -9,11 +9,11 @@ use cairn_domain::dates::format_long;
 use cairn_domain::ids::TimescaleProfileId;
 use cairn_domain::policy::Action;
 use cairn_domain::validation::{FieldErrors, clean_line, clean_text};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::profile_from_row;
+use super::{profile_from_row, today};
 use crate::actor::Actor;
 use crate::audit_trail::{self, Record};
 use crate::error::{ServiceError, ServiceResult};
@@ -99,10 +99,6 @@ impl TimescaleInput {
             notes: String::new(),
         }
     }
-}
-
-fn today() -> NaiveDate {
-    cairn_domain::thresholds::date_in_england(Utc::now())
 }
 
 fn load(c: &mut DbConn, today: NaiveDate) -> ServiceResult<TimescaleVersions> {

@@ -16,12 +16,10 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::open_episode;
 use super::strategy::{audit_read, child_summary, may_view, uk_date};
+use super::{open_episode, record_event};
 use crate::actor::Actor;
-use crate::audit_trail::{self, Record};
 use crate::error::{ServiceError, ServiceResult};
-use crate::front_door::event;
 use crate::search::PersonSummary;
 use crate::tx;
 
@@ -191,24 +189,13 @@ pub fn record(
             "bedroom_seen": row.bedroom_seen,
             "referral_id": row.referral_id,
         });
-        cairn_db::events::append(
-            c,
-            &event(
-                "visit.recorded",
-                Some(&row.person_id),
-                "visit",
-                &id,
-                actor,
-                detail.clone(),
-            ),
-        )?;
-        audit_trail::write(
+        record_event(
             c,
             actor,
-            Record::ok("visit.record")
-                .on("visit", &id)
-                .person(&row.person_id)
-                .detail(detail),
+            ("visit.recorded", "visit.record"),
+            ("visit", &id),
+            &row.person_id,
+            detail,
         )?;
         Ok(id)
     })

@@ -9,7 +9,7 @@ use cairn_core::casework::plans::{self, CinPlanInput, CinReviewInput, EndInput, 
 use cairn_db::DbConn;
 use cairn_db::both_backends;
 use cairn_db::casework::cp_plans as cp_repo;
-use cairn_db::schema::{section47_enquiries, strategy_discussions, visits};
+use cairn_db::schema::{section47_enquiries, visits};
 use cairn_db::testing::TestDb;
 use cairn_domain::casework::ConferenceDecision;
 use cairn_domain::policy::Action;
@@ -38,23 +38,7 @@ fn section47(
     outcome: Option<&str>,
 ) -> String {
     let now = cairn_db::now();
-    let discussion = uuid::Uuid::now_v7().to_string();
-    diesel::insert_into(strategy_discussions::table)
-        .values((
-            strategy_discussions::id.eq(&discussion),
-            strategy_discussions::referral_id.eq(&case.referral),
-            strategy_discussions::person_id.eq(&case.child),
-            strategy_discussions::held_at.eq(on.and_hms_opt(10, 0, 0).unwrap()),
-            strategy_discussions::information_shared.eq("Police and school shared concerns."),
-            strategy_discussions::decision.eq("section_47"),
-            strategy_discussions::rationale.eq("Reasonable cause to suspect significant harm."),
-            strategy_discussions::chaired_by.eq(&team.manager.user_id),
-            strategy_discussions::version.eq(1),
-            strategy_discussions::created_at.eq(now),
-            strategy_discussions::created_by.eq(&team.manager.user_id),
-        ))
-        .execute(conn)
-        .unwrap();
+    let discussion = section47_discussion(conn, team, case, on);
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(section47_enquiries::table)
         .values((
@@ -71,6 +55,17 @@ fn section47(
         .execute(conn)
         .unwrap();
     id
+}
+
+/// A section 47 enquiry from `on` whose outcome calls for an initial conference: where
+/// most of these tests start.
+fn enquiry_needing_icpc(
+    conn: &mut DbConn,
+    team: &CaseTeam,
+    case: &OpenCase,
+    on: NaiveDate,
+) -> String {
+    section47(conn, team, case, on, Some("continuing_risk_icpc"))
 }
 
 fn person(name: &str, agency: &str, role: &str) -> PersonInRole {
@@ -106,6 +101,23 @@ fn icpc(held_on: NaiveDate, decision: &str, category: &str) -> IcpcInput {
     }
 }
 
+/// A child in need plan starting on `on`, with no actions.
+fn start(on: NaiveDate) -> CinPlanInput {
+    CinPlanInput {
+        started_on: Some(on),
+        actions: vec![],
+    }
+}
+
+/// The end of a plan on `on` for `reason`, against `version`.
+fn end(on: NaiveDate, reason: &str, version: i32) -> EndInput {
+    EndInput {
+        ended_on: Some(on),
+        reason: reason.into(),
+        version,
+    }
+}
+
 fn field_errors(e: ServiceError) -> Vec<(String, String)> {
     match e {
         ServiceError::Invalid(errors) => errors
@@ -127,13 +139,7 @@ fn conflict(e: ServiceError) -> String {
 /// made a plan for physical abuse; (case, plan id).
 fn case_with_plan(conn: &mut DbConn, team: &CaseTeam, given: &str) -> (OpenCase, String) {
     let case = open_case(conn, team, given, referral_date());
-    let s47 = section47(
-        conn,
-        team,
-        &case,
-        d(2024, 5, 3),
-        Some("continuing_risk_icpc"),
-    );
+    let s47 = enquiry_needing_icpc(conn, team, &case, d(2024, 5, 3));
     let recorded = conferences::record_icpc(
         conn,
         &team.worker.actor,
@@ -179,13 +185,7 @@ both_backends!(an_icpc_is_measured_against_its_target, |db: TestDb| {
     assert!(view.episode_open && view.open_cin_plan_id.is_none());
 
     let late = open_case(&mut conn, &team, "Noah", referral_date());
-    let s47_late = section47(
-        &mut conn,
-        &team,
-        &late,
-        d(2024, 5, 3),
-        Some("continuing_risk_icpc"),
-    );
+    let s47_late = enquiry_needing_icpc(&mut conn, &team, &late, d(2024, 5, 3));
     let recorded = conferences::record_icpc(
         &mut conn,
         &team.worker.actor,
@@ -216,13 +216,7 @@ both_backends!(impossible_conference_dates_are_refused, |db: TestDb| {
     let mut conn = db.conn();
     let team = case_team(&mut conn);
     let case = open_case(&mut conn, &team, "Amelia", referral_date());
-    let s47 = section47(
-        &mut conn,
-        &team,
-        &case,
-        d(2024, 5, 3),
-        Some("continuing_risk_icpc"),
-    );
+    let s47 = enquiry_needing_icpc(&mut conn, &team, &case, d(2024, 5, 3));
     let before = event_count(&mut conn);
 
     // Saturday 1 June 2024 (census 8875).
@@ -352,13 +346,7 @@ both_backends!(
         assert_eq!(audit_rows_for(&mut conn, "cp_plan.start").len(), 1);
 
         // A second enquiry for the same child cannot start a second plan.
-        let s47 = section47(
-            &mut conn,
-            &team,
-            &case,
-            d(2024, 6, 3),
-            Some("continuing_risk_icpc"),
-        );
+        let s47 = enquiry_needing_icpc(&mut conn, &team, &case, d(2024, 6, 3));
         let second = conferences::record_icpc(
             &mut conn,
             &team.worker.actor,
@@ -497,11 +485,6 @@ both_backends!(
         let team = case_team(&mut conn);
         let (_, plan_id) = case_with_plan(&mut conn, &team, "Amelia");
         let worker = &team.worker.actor;
-        let end = |on: NaiveDate, reason: &str, version: i32| EndInput {
-            ended_on: Some(on),
-            reason: reason.into(),
-            version,
-        };
         let before = plans::end_cp_plan(
             &mut conn,
             worker,
@@ -565,11 +548,6 @@ both_backends!(
         let team = case_team(&mut conn);
         let (case, plan_id) = case_with_plan(&mut conn, &team, "Amelia");
         let worker = &team.worker.actor;
-        let start = |on: NaiveDate| CinPlanInput {
-            started_on: Some(on),
-            actions: vec![],
-        };
-
         let form = plans::cin_plan_form(&mut conn, worker, &case.referral).unwrap();
         assert_eq!(form.open_cp_plan.map(|p| p.id), Some(plan_id.clone()));
         let refused =
@@ -577,17 +555,7 @@ both_backends!(
                 .unwrap_err();
         assert!(conflict(refused).contains("open child protection plan"));
 
-        plans::end_cp_plan(
-            &mut conn,
-            worker,
-            &plan_id,
-            &EndInput {
-                ended_on: Some(d(2024, 9, 2)),
-                reason: "other".into(),
-                version: 1,
-            },
-        )
-        .unwrap();
+        plans::end_cp_plan(&mut conn, worker, &plan_id, &end(d(2024, 9, 2), "other", 1)).unwrap();
         // Inside the ended plan's period: refused (census 4016).
         let inside =
             plans::start_cin_plan(&mut conn, worker, &case.referral, &start(d(2024, 8, 30)))
@@ -647,16 +615,8 @@ both_backends!(
         let team = case_team(&mut conn);
         let case = open_case(&mut conn, &team, "Amelia", referral_date());
         let worker = &team.worker.actor;
-        let cin = plans::start_cin_plan(
-            &mut conn,
-            worker,
-            &case.referral,
-            &CinPlanInput {
-                started_on: Some(d(2024, 6, 3)),
-                actions: vec![],
-            },
-        )
-        .unwrap();
+        let cin = plans::start_cin_plan(&mut conn, worker, &case.referral, &start(d(2024, 6, 3)))
+            .unwrap();
         let review = CinReviewInput {
             held_on: Some(d(2024, 8, 30)),
             decision: "continue_plan".into(),
@@ -691,11 +651,7 @@ both_backends!(
             &mut conn,
             worker,
             &cin,
-            &EndInput {
-                ended_on: Some(d(2024, 6, 3)),
-                reason: "no_longer_in_need".into(),
-                version: 2,
-            },
+            &end(d(2024, 6, 3), "no_longer_in_need", 2),
         )
         .unwrap_err();
         assert_eq!(field_errors(same_day)[0].0, "ended_on");
@@ -727,23 +683,9 @@ both_backends!(
         let team = case_team(&mut conn);
         let case = open_case(&mut conn, &team, "Amelia", referral_date());
         let worker = &team.worker.actor;
-        let cin = plans::start_cin_plan(
-            &mut conn,
-            worker,
-            &case.referral,
-            &CinPlanInput {
-                started_on: Some(d(2024, 5, 2)),
-                actions: vec![],
-            },
-        )
-        .unwrap();
-        let s47 = section47(
-            &mut conn,
-            &team,
-            &case,
-            d(2024, 5, 3),
-            Some("continuing_risk_icpc"),
-        );
+        let cin = plans::start_cin_plan(&mut conn, worker, &case.referral, &start(d(2024, 5, 2)))
+            .unwrap();
+        let s47 = enquiry_needing_icpc(&mut conn, &team, &case, d(2024, 5, 3));
         let recorded = conferences::record_icpc(
             &mut conn,
             worker,
@@ -841,11 +783,7 @@ both_backends!(
             &mut conn,
             &inspector.actor,
             &plan_id,
-            &EndInput {
-                ended_on: Some(d(2024, 7, 1)),
-                reason: "other".into(),
-                version: 1,
-            },
+            &end(d(2024, 7, 1), "other", 1),
         ) {
             Err(ServiceError::Denied { action, .. }) => assert_eq!(action, Action::RecordCasework),
             other => panic!("inspectors may not change plans: {other:?}"),

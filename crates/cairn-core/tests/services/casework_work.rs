@@ -11,12 +11,12 @@ use cairn_core::casework::closure::{
     self, BLOCKERS_FIELD, ClosureDecision, ClosureInput, ClosureReview,
 };
 use cairn_core::casework::my_work::{self, WorkKind};
-use cairn_core::{ServiceError, Settings};
+use cairn_core::{Actor, ServiceError, Settings};
 use cairn_db::DbConn;
 use cairn_db::both_backends;
 use cairn_db::schema::{
     assessments, case_actions, cin_plans, conferences, cp_plans, episode_closures, referrals,
-    section47_enquiries, strategy_discussions, visits,
+    section47_enquiries, visits,
 };
 use cairn_db::testing::TestDb;
 use cairn_domain::casework::AssessmentKind;
@@ -72,22 +72,7 @@ fn section47(
     on: NaiveDate,
     outcome: Option<&str>,
 ) -> String {
-    let discussion = new_id();
-    diesel::insert_into(strategy_discussions::table)
-        .values((
-            strategy_discussions::id.eq(&discussion),
-            strategy_discussions::referral_id.eq(&case.referral),
-            strategy_discussions::person_id.eq(&case.child),
-            strategy_discussions::held_at.eq(on.and_hms_opt(10, 0, 0).unwrap()),
-            strategy_discussions::information_shared.eq("Police and school shared concerns."),
-            strategy_discussions::decision.eq("section_47"),
-            strategy_discussions::rationale.eq("Reasonable cause to suspect significant harm."),
-            strategy_discussions::chaired_by.eq(&team.manager.user_id),
-            strategy_discussions::created_at.eq(cairn_db::now()),
-            strategy_discussions::created_by.eq(&team.manager.user_id),
-        ))
-        .execute(conn)
-        .unwrap();
+    let discussion = section47_discussion(conn, team, case, on);
     let id = new_id();
     diesel::insert_into(section47_enquiries::table)
         .values((
@@ -162,6 +147,31 @@ fn cp_plan(
         .execute(conn)
         .unwrap();
     id
+}
+
+/// An enquiry from `enquiry_on` that called for an initial conference, the conference on
+/// `conference_on` that made a neglect plan, and that plan, ended on `ended_on` if given;
+/// (enquiry, conference, plan).
+fn protection_plan(
+    conn: &mut DbConn,
+    team: &CaseTeam,
+    case: &OpenCase,
+    enquiry_on: NaiveDate,
+    conference_on: NaiveDate,
+    ended_on: Option<NaiveDate>,
+) -> (String, String, String) {
+    let s47 = section47(conn, team, case, enquiry_on, Some("continuing_risk_icpc"));
+    let icpc = conference(
+        conn,
+        case,
+        "initial",
+        Some(&s47),
+        None,
+        conference_on,
+        "cp_plan",
+    );
+    let plan = cp_plan(conn, case, &icpc, conference_on, ended_on);
+    (s47, icpc, plan)
 }
 
 fn cin_plan(
@@ -239,6 +249,32 @@ fn close_input(closed_on: NaiveDate, reason: &str) -> ClosureInput {
     }
 }
 
+/// Asks to close the episode on `closed_on` for `reason`, today, with the usual summary.
+fn request_close(
+    conn: &mut DbConn,
+    actor: &Actor,
+    referral: &str,
+    closed_on: NaiveDate,
+    reason: &str,
+) -> Result<String, ServiceError> {
+    closure::request(
+        conn,
+        actor,
+        referral,
+        &close_input(closed_on, reason),
+        today(),
+    )
+}
+
+/// A manager's authorisation of a closure request that nobody else has changed.
+fn authorise_v1() -> ClosureReview {
+    ClosureReview {
+        decision: ClosureDecision::Authorise,
+        comments: String::new(),
+        expected_version: 1,
+    }
+}
+
 /// The refusal's field errors, or a panic naming what came back instead.
 fn refused(result: Result<String, ServiceError>) -> Vec<(String, String)> {
     match result {
@@ -281,12 +317,12 @@ both_backends!(
             started,
             None,
         );
-        let problems = refused(closure::request(
+        let problems = refused(request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(1), "RC7"),
-            today(),
+            days_ago(1),
+            "RC7",
         ));
         let blockers: Vec<&String> = problems
             .iter()
@@ -324,12 +360,12 @@ both_backends!(
             days_ago(50),
             Some("continuing_risk_icpc"),
         );
-        let problems = refused(closure::request(
+        let problems = refused(request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(1), "RC7"),
-            today(),
+            days_ago(1),
+            "RC7",
         ));
         assert!(
             problems.iter().any(|(f, m)| f == BLOCKERS_FIELD
@@ -342,12 +378,12 @@ both_backends!(
             .set(section47_enquiries::outcome.eq("not_substantiated"))
             .execute(&mut conn)
             .unwrap();
-        closure::request(
+        request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(1), "RC7"),
-            today(),
+            days_ago(1),
+            "RC7",
         )
         .expect("the enquiry concluded without a conference");
     }
@@ -370,12 +406,12 @@ both_backends!(
             "no_plan_cin",
         );
         let plan = cin_plan(&mut conn, &case, days_ago(65), None);
-        let problems = refused(closure::request(
+        let problems = refused(request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(1), "RC7"),
-            today(),
+            days_ago(1),
+            "RC7",
         ));
         let blockers: Vec<&String> = problems
             .iter()
@@ -401,12 +437,12 @@ both_backends!(
             .execute(&mut conn)
             .unwrap();
         // The plan's end is now the latest date in the episode (census 8565).
-        let early = refused(closure::request(
+        let early = refused(request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(6), "RC7"),
-            today(),
+            days_ago(6),
+            "RC7",
         ));
         assert_eq!(early.len(), 1, "{early:?}");
         assert_eq!(early[0].0, "closed_on");
@@ -415,12 +451,12 @@ both_backends!(
             "{}",
             early[0].1
         );
-        closure::request(
+        request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(5), "RC7"),
-            today(),
+            days_ago(5),
+            "RC7",
         )
         .expect("nothing is open and the date is not early");
     }
@@ -431,12 +467,12 @@ both_backends!(open_actions_block_closure_and_are_listed, |db: TestDb| {
     let team = case_team(&mut conn);
     let case = open_case(&mut conn, &team, "Dev", days_ago(30));
     action(&mut conn, &case, &team.worker, days_ago(2));
-    let problems = refused(closure::request(
+    let problems = refused(request_close(
         &mut conn,
         &team.worker.actor,
         &case.referral,
-        &close_input(today(), "RC7"),
         today(),
+        "RC7",
     ));
     assert!(
         problems.iter().any(
@@ -461,12 +497,12 @@ both_backends!(
             days_ago(55),
             Some(authorised),
         );
-        let problems = refused(closure::request(
+        let problems = refused(request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(10), "RC8"),
-            today(),
+            days_ago(10),
+            "RC8",
         ));
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].0, "closed_on");
@@ -476,21 +512,21 @@ both_backends!(
             problems[0].1
         );
         assert!(problems[0].1.contains("authorisation"), "{}", problems[0].1);
-        let future = refused(closure::request(
+        let future = refused(request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(today() + Duration::days(1), "RC8"),
-            today(),
+            today() + Duration::days(1),
+            "RC8",
         ));
         assert_eq!(future[0].0, "closed_on");
         assert!(future[0].1.contains("future"));
-        closure::request(
+        request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(authorised, "RC8"),
-            today(),
+            authorised,
+            "RC8",
         )
         .expect("RC8 after an authorised assessment with no plan or enquiry");
     }
@@ -503,12 +539,12 @@ both_backends!(
         let team = case_team(&mut conn);
         // No assessment at all (census 8825Q).
         let bare = open_case(&mut conn, &team, "Finn", days_ago(40));
-        let problems = refused(closure::request(
+        let problems = refused(request_close(
             &mut conn,
             &team.worker.actor,
             &bare.referral,
-            &close_input(days_ago(1), "RC9"),
-            today(),
+            days_ago(1),
+            "RC9",
         ));
         assert_eq!(problems[0].0, "reason");
         assert!(problems[0].1.contains("8825Q"), "{}", problems[0].1);
@@ -522,48 +558,39 @@ both_backends!(
             days_ago(190),
             Some(days_ago(150)),
         );
-        let s47 = section47(
+        protection_plan(
             &mut conn,
             &team,
             &case,
             days_ago(180),
-            Some("continuing_risk_icpc"),
-        );
-        let icpc = conference(
-            &mut conn,
-            &case,
-            "initial",
-            Some(&s47),
-            None,
             days_ago(170),
-            "cp_plan",
+            Some(days_ago(20)),
         );
-        cp_plan(&mut conn, &case, &icpc, days_ago(170), Some(days_ago(20)));
-        let problems = refused(closure::request(
+        let problems = refused(request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(1), "RC8"),
-            today(),
+            days_ago(1),
+            "RC8",
         ));
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].0, "reason");
         assert!(problems[0].1.contains("2990"), "{}", problems[0].1);
         // RC2 needs the child's date of death.
-        let died = refused(closure::request(
+        let died = refused(request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(1), "RC2"),
-            today(),
+            days_ago(1),
+            "RC2",
         ));
         assert!(died[0].1.contains("date of death"), "{}", died[0].1);
-        closure::request(
+        request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(1), "RC7"),
-            today(),
+            days_ago(1),
+            "RC7",
         )
         .expect("RC7 fits an episode that had a plan");
     }
@@ -583,21 +610,21 @@ both_backends!(
             days_ago(58),
             Some(days_ago(20)),
         );
-        let first = closure::request(
+        let first = request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(3), "RC8"),
-            today(),
+            days_ago(3),
+            "RC8",
         )
         .unwrap();
         // Only one request at a time.
-        let again = closure::request(
+        let again = request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(3), "RC8"),
-            today(),
+            days_ago(3),
+            "RC8",
         );
         assert!(matches!(again, Err(ServiceError::Conflict(_))), "{again:?}");
         // A worker cannot authorise.
@@ -606,11 +633,7 @@ both_backends!(
             &team.other_worker.actor,
             &settings(),
             &first,
-            &ClosureReview {
-                decision: ClosureDecision::Authorise,
-                comments: String::new(),
-                expected_version: 1,
-            },
+            &authorise_v1(),
             today(),
         );
         assert!(
@@ -656,12 +679,12 @@ both_backends!(
         );
         assert_eq!(referral_closure(&mut conn, &case.referral).0, None);
 
-        let second = closure::request(
+        let second = request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(2), "RC8"),
-            today(),
+            days_ago(2),
+            "RC8",
         )
         .unwrap();
         let status = closure::review(
@@ -669,11 +692,7 @@ both_backends!(
             &team.manager.actor,
             &settings(),
             &second,
-            &ClosureReview {
-                decision: ClosureDecision::Authorise,
-                comments: String::new(),
-                expected_version: 1,
-            },
+            &authorise_v1(),
             today(),
         )
         .unwrap();
@@ -702,12 +721,12 @@ both_backends!(
         assert_eq!(audit[0].person_id.as_deref(), Some(case.child.as_str()));
         assert_eq!(audit_rows_for(&mut conn, "access.denied").len(), 1);
         // Nothing more can be recorded in a closed episode.
-        let closed_again = closure::request(
+        let closed_again = request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(1), "RC8"),
-            today(),
+            days_ago(1),
+            "RC8",
         );
         assert!(matches!(closed_again, Err(ServiceError::Conflict(_))));
         assert_chain_intact(&mut conn);
@@ -720,19 +739,15 @@ both_backends!(
         let mut conn = db.conn();
         let team = case_team(&mut conn);
         let case = open_case(&mut conn, &team, "Ivo", days_ago(30));
-        let id = closure::request(
+        let id = request_close(
             &mut conn,
             &team.manager.actor,
             &case.referral,
-            &close_input(days_ago(1), "RC7"),
-            today(),
+            days_ago(1),
+            "RC7",
         )
         .unwrap();
-        let review = ClosureReview {
-            decision: ClosureDecision::Authorise,
-            comments: String::new(),
-            expected_version: 1,
-        };
+        let review = authorise_v1();
         let own = closure::review(
             &mut conn,
             &team.manager.actor,
@@ -773,12 +788,12 @@ both_backends!(
         let team = case_team(&mut conn);
         let second = staff_in_team(&mut conn, "second.manager", Role::TeamManager, &team.team);
         let case = open_case(&mut conn, &team, "Jude", days_ago(30));
-        let id = closure::request(
+        let id = request_close(
             &mut conn,
             &team.worker.actor,
             &case.referral,
-            &close_input(days_ago(1), "RC7"),
-            today(),
+            days_ago(1),
+            "RC7",
         )
         .unwrap();
         let db = Arc::new(db);
@@ -790,18 +805,7 @@ both_backends!(
                 std::thread::spawn(move || {
                     let mut c = db.conn();
                     barrier.wait();
-                    closure::review(
-                        &mut c,
-                        &actor,
-                        &settings(),
-                        &id,
-                        &ClosureReview {
-                            decision: ClosureDecision::Authorise,
-                            comments: String::new(),
-                            expected_version: 1,
-                        },
-                        today(),
-                    )
+                    closure::review(&mut c, &actor, &settings(), &id, &authorise_v1(), today())
                 })
             })
             .collect();
@@ -952,12 +956,12 @@ both_backends!(team_work_shows_what_waits_for_a_manager, |db: TestDb| {
         Some("not_substantiated"),
     );
     let three = open_case(&mut conn, &team, "Pip", days_ago(20));
-    closure::request(
+    request_close(
         &mut conn,
         &team.worker.actor,
         &three.referral,
-        &close_input(days_ago(1), "RC7"),
-        today(),
+        days_ago(1),
+        "RC7",
     )
     .unwrap();
     action(&mut conn, &one, &team.other_worker, days_ago(3));
@@ -1055,23 +1059,8 @@ both_backends!(
             Some(days_ago(850)),
         );
 
-        let s47 = section47(
-            &mut conn,
-            &team,
-            &case,
-            days_ago(40),
-            Some("continuing_risk_icpc"),
-        );
-        let icpc = conference(
-            &mut conn,
-            &case,
-            "initial",
-            Some(&s47),
-            None,
-            days_ago(25),
-            "cp_plan",
-        );
-        let plan = cp_plan(&mut conn, &case, &icpc, days_ago(25), None);
+        let (s47, icpc, plan) =
+            protection_plan(&mut conn, &team, &case, days_ago(40), days_ago(25), None);
         visit(&mut conn, &case, &team.worker.user_id, days_ago(3), true);
 
         let status = child_status::for_person(&mut conn, &case.child, today()).unwrap();

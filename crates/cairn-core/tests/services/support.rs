@@ -404,3 +404,33 @@ pub fn open_case(
     .expect("insert a referral");
     OpenCase { child, referral }
 }
+
+/// A strategy discussion held at 10:00 on `on`, chaired by the team's manager, that decided
+/// on a section 47 enquiry, written straight into its table (its own service is tested
+/// elsewhere); its id. Tests that need an enquiry add their own row on top of this.
+pub fn section47_discussion(
+    conn: &mut DbConn,
+    team: &CaseTeam,
+    case: &OpenCase,
+    on: NaiveDate,
+) -> String {
+    use cairn_db::schema::strategy_discussions;
+    let discussion = uuid::Uuid::now_v7().to_string();
+    diesel::insert_into(strategy_discussions::table)
+        .values((
+            strategy_discussions::id.eq(&discussion),
+            strategy_discussions::referral_id.eq(&case.referral),
+            strategy_discussions::person_id.eq(&case.child),
+            strategy_discussions::held_at.eq(on.and_hms_opt(10, 0, 0).unwrap()),
+            strategy_discussions::information_shared.eq("Police and school shared concerns."),
+            strategy_discussions::decision.eq("section_47"),
+            strategy_discussions::rationale.eq("Reasonable cause to suspect significant harm."),
+            strategy_discussions::chaired_by.eq(&team.manager.user_id),
+            strategy_discussions::version.eq(1),
+            strategy_discussions::created_at.eq(cairn_db::now()),
+            strategy_discussions::created_by.eq(&team.manager.user_id),
+        ))
+        .execute(conn)
+        .unwrap();
+    discussion
+}

@@ -4,6 +4,7 @@
 //! user started from, so two people editing at once cannot silently overwrite each other.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::{Eq, Filter};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -161,6 +162,17 @@ pub fn lock_episode(conn: &mut DbConn, referral_id: &str) -> Result<bool, DbErro
     Ok(n == 1)
 }
 
+/// The assessment `id` while it is still at `expected_version`. Every change goes through
+/// this, so that two people editing at once cannot silently overwrite each other.
+fn at_version(id: &str, expected_version: i32) -> AtVersion<'_> {
+    assessments::table
+        .filter(assessments::id.eq(id))
+        .filter(assessments::version.eq(expected_version))
+}
+
+type AtVersion<'a> =
+    Filter<Filter<assessments::table, Eq<assessments::id, &'a str>>, Eq<assessments::version, i32>>;
+
 /// Saves the content if the assessment is still at `expected_version` and open for editing
 /// (in progress or returned).
 pub fn save_content(
@@ -170,9 +182,7 @@ pub fn save_content(
     content: &AssessmentContent,
 ) -> Result<bool, DbError> {
     let n = diesel::update(
-        assessments::table
-            .filter(assessments::id.eq(id))
-            .filter(assessments::version.eq(expected_version))
+        at_version(id, expected_version)
             .filter(assessments::status.eq_any(["in_progress", "returned"])),
     )
     .set((content, assessments::version.eq(assessments::version + 1)))
@@ -189,9 +199,7 @@ pub fn mark_submitted(
     at: NaiveDateTime,
 ) -> Result<bool, DbError> {
     let n = diesel::update(
-        assessments::table
-            .filter(assessments::id.eq(id))
-            .filter(assessments::version.eq(expected_version))
+        at_version(id, expected_version)
             .filter(assessments::status.eq_any(["in_progress", "returned"])),
     )
     .set((
@@ -215,10 +223,7 @@ pub fn mark_authorised(
     rating: &str,
 ) -> Result<bool, DbError> {
     let n = diesel::update(
-        assessments::table
-            .filter(assessments::id.eq(id))
-            .filter(assessments::version.eq(expected_version))
-            .filter(assessments::status.eq("submitted")),
+        at_version(id, expected_version).filter(assessments::status.eq("submitted")),
     )
     .set((
         assessments::status.eq("authorised"),
@@ -235,10 +240,7 @@ pub fn mark_authorised(
 /// Returns a submitted assessment at `expected_version` to its worker.
 pub fn mark_returned(conn: &mut DbConn, id: &str, expected_version: i32) -> Result<bool, DbError> {
     let n = diesel::update(
-        assessments::table
-            .filter(assessments::id.eq(id))
-            .filter(assessments::version.eq(expected_version))
-            .filter(assessments::status.eq("submitted")),
+        at_version(id, expected_version).filter(assessments::status.eq("submitted")),
     )
     .set((
         assessments::status.eq("returned"),
@@ -253,10 +255,7 @@ pub fn mark_returned(conn: &mut DbConn, id: &str, expected_version: i32) -> Resu
 /// authorisation is the one that counts.
 pub fn start_revision(conn: &mut DbConn, id: &str, expected_version: i32) -> Result<bool, DbError> {
     let n = diesel::update(
-        assessments::table
-            .filter(assessments::id.eq(id))
-            .filter(assessments::version.eq(expected_version))
-            .filter(assessments::status.eq("authorised")),
+        at_version(id, expected_version).filter(assessments::status.eq("authorised")),
     )
     .set((
         assessments::status.eq("in_progress"),

@@ -2,6 +2,7 @@
 //! the child was seen (what the next statutory visit is counted from).
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::{Eq, Filter, IsNull};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -92,6 +93,20 @@ pub fn for_episode(conn: &mut DbConn, referral_id: &str) -> Result<Vec<CpPlanRow
         .load(conn)?)
 }
 
+/// The plan `id` while it is open and still at `expected_version`: what every change to a
+/// plan is conditional on.
+fn open_at_version(id: &str, expected_version: i32) -> OpenAtVersion<'_> {
+    cp_plans::table
+        .filter(cp_plans::id.eq(id))
+        .filter(cp_plans::version.eq(expected_version))
+        .filter(cp_plans::ended_on.is_null())
+}
+
+type OpenAtVersion<'a> = Filter<
+    Filter<Filter<cp_plans::table, Eq<cp_plans::id, &'a str>>, Eq<cp_plans::version, i32>>,
+    IsNull<cp_plans::ended_on>,
+>;
+
 /// After a review conference: the latest category, and the end when the conference ended the
 /// plan. False when someone changed the plan since `expected_version`, or it has ended.
 pub fn reviewed(
@@ -101,19 +116,14 @@ pub fn reviewed(
     latest_category: &str,
     ended: Option<(NaiveDate, &str)>,
 ) -> Result<bool, DbError> {
-    let n = diesel::update(
-        cp_plans::table
-            .filter(cp_plans::id.eq(id))
-            .filter(cp_plans::version.eq(expected_version))
-            .filter(cp_plans::ended_on.is_null()),
-    )
-    .set((
-        cp_plans::latest_category.eq(latest_category),
-        cp_plans::ended_on.eq(ended.map(|(d, _)| d)),
-        cp_plans::end_reason.eq(ended.map(|(_, r)| r)),
-        cp_plans::version.eq(cp_plans::version + 1),
-    ))
-    .execute(conn)?;
+    let n = diesel::update(open_at_version(id, expected_version))
+        .set((
+            cp_plans::latest_category.eq(latest_category),
+            cp_plans::ended_on.eq(ended.map(|(d, _)| d)),
+            cp_plans::end_reason.eq(ended.map(|(_, r)| r)),
+            cp_plans::version.eq(cp_plans::version + 1),
+        ))
+        .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -125,18 +135,13 @@ pub fn end(
     ended_on: NaiveDate,
     reason: &str,
 ) -> Result<bool, DbError> {
-    let n = diesel::update(
-        cp_plans::table
-            .filter(cp_plans::id.eq(id))
-            .filter(cp_plans::version.eq(expected_version))
-            .filter(cp_plans::ended_on.is_null()),
-    )
-    .set((
-        cp_plans::ended_on.eq(ended_on),
-        cp_plans::end_reason.eq(reason),
-        cp_plans::version.eq(cp_plans::version + 1),
-    ))
-    .execute(conn)?;
+    let n = diesel::update(open_at_version(id, expected_version))
+        .set((
+            cp_plans::ended_on.eq(ended_on),
+            cp_plans::end_reason.eq(reason),
+            cp_plans::version.eq(cp_plans::version + 1),
+        ))
+        .execute(conn)?;
     Ok(n == 1)
 }
 

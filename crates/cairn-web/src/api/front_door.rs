@@ -13,14 +13,9 @@ use cairn_domain::validation::FieldErrors;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ApiActor, err, read_json};
+use super::{ApiActor, err, id_and_body, json_reply, read_json, uuid_path};
 use crate::error::AppError;
 use crate::state::AppState;
-
-/// Ids in paths are UUIDs; anything else is simply not found.
-fn uuid_path(raw: &str) -> Option<String> {
-    uuid::Uuid::parse_str(raw).ok().map(|u| u.to_string())
-}
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -158,13 +153,7 @@ pub async fn show(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    match state.db(move |c| Ok(contacts::view(c, &actor, &id)?)).await {
-        Ok(view) => Json(view).into_response(),
-        Err(e) => err(&headers, e),
-    }
+    super::show(&state, actor, &headers, &id, contacts::view).await
 }
 
 /// The contact with each child's history, as shown at screening.
@@ -174,16 +163,7 @@ pub async fn screening_context(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    match state
-        .db(move |c| Ok(screening::context(c, &actor, &id)?))
-        .await
-    {
-        Ok(ctx) => Json(ctx).into_response(),
-        Err(e) => err(&headers, e),
-    }
+    super::show(&state, actor, &headers, &id, screening::context).await
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -213,7 +193,7 @@ pub async fn queue_page(
     let settings = state.settings.clone();
     let office = q.office.filter(|o| !o.trim().is_empty());
     let page = q.page.unwrap_or(1);
-    match state
+    let result = state
         .db(move |c| {
             Ok(queue::page(
                 c,
@@ -224,11 +204,8 @@ pub async fn queue_page(
                 page,
             )?)
         })
-        .await
-    {
-        Ok(p) => Json(p).into_response(),
-        Err(e) => err(&headers, e),
-    }
+        .await;
+    json_reply(&headers, result)
 }
 
 pub async fn claim(
@@ -290,11 +267,8 @@ pub async fn decide(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    let b: DecisionBody = match read_json(&headers, req).await {
-        Ok(b) => b,
+    let (id, b) = match id_and_body::<DecisionBody>(&headers, &id, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let input = DecisionInput {
@@ -347,11 +321,8 @@ pub async fn review(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    let b: ReviewBody = match read_json(&headers, req).await {
-        Ok(b) => b,
+    let (id, b) = match id_and_body::<ReviewBody>(&headers, &id, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let action = match b.action.as_str() {

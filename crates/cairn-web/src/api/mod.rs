@@ -10,9 +10,13 @@ pub mod people;
 
 use axum::Router;
 use axum::extract::Request;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
+use cairn_core::{Actor, ServiceResult};
+use cairn_db::DbConn;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
@@ -60,6 +64,78 @@ pub async fn read_json<T: DeserializeOwned>(
     })
 }
 
+/// Ids in paths are UUIDs; anything else is simply not found.
+pub fn uuid_path(raw: &str) -> Option<String> {
+    uuid::Uuid::parse_str(raw).ok().map(|u| u.to_string())
+}
+
+/// The path's id and the JSON body, or the response refusing them: an id that is not a UUID is
+/// a 404 before the body is read, as for every `/{id}` path.
+pub async fn id_and_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    raw_id: &str,
+    req: Request,
+) -> Result<(String, T), Response> {
+    let Some(id) = uuid_path(raw_id) else {
+        return Err(err(headers, AppError::NotFound));
+    };
+    let body = read_json(headers, req).await?;
+    Ok((id, body))
+}
+
+/// A service's result as the reply: `ok` shapes the success, any error takes the one error shape.
+pub fn reply<T>(
+    headers: &HeaderMap,
+    result: Result<T, AppError>,
+    ok: impl FnOnce(T) -> Response,
+) -> Response {
+    match result {
+        Ok(value) => ok(value),
+        Err(e) => err(headers, e),
+    }
+}
+
+/// A service's result as `200` with its JSON, or the error shape.
+pub fn json_reply<T: Serialize>(headers: &HeaderMap, result: Result<T, AppError>) -> Response {
+    reply(headers, result, |value| axum::Json(value).into_response())
+}
+
+/// `GET /…/{id}` for any record: the id checked, the service's read (which checks access and
+/// audits it) run on a pooled connection, and what it returns sent as JSON.
+pub async fn show<T, F>(
+    state: &AppState,
+    actor: Actor,
+    headers: &HeaderMap,
+    raw_id: &str,
+    read: F,
+) -> Response
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&mut DbConn, &Actor, &str) -> ServiceResult<T> + Send + 'static,
+{
+    let Some(id) = uuid_path(raw_id) else {
+        return err(headers, AppError::NotFound);
+    };
+    let result = state.db(move |c| Ok(read(c, &actor, &id)?)).await;
+    json_reply(headers, result)
+}
+
+/// The route for `GET /…/{id}` of a record that needs nothing but its id: [`show`] with `read`.
+pub fn get_by_id<T, F>(read: F) -> MethodRouter<AppState>
+where
+    T: Serialize + Send + 'static,
+    F: Fn(&mut DbConn, &Actor, &str) -> ServiceResult<T> + Clone + Send + Sync + 'static,
+{
+    get(
+        move |State(state): State<AppState>,
+              ApiActor(actor): ApiActor,
+              headers: HeaderMap,
+              Path(id): Path<String>| async move {
+            show(&state, actor, &headers, &id, read).await
+        },
+    )
+}
+
 /// `201 Created` with the new resource's `Location` and a JSON body.
 pub fn created(location: &str, body: serde_json::Value) -> Response {
     let mut response = (StatusCode::CREATED, axum::Json(body)).into_response();
@@ -93,4 +169,59 @@ async fn method_not_allowed(headers: HeaderMap) -> Response {
         "request_id": request_id(&headers),
     });
     (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
+}
+
+/// Builders for the hand-written OpenAPI document, shared by every part of it.
+pub mod doc {
+    use serde_json::{Map, Value, json};
+
+    /// A reference to a schema under `components`.
+    pub fn reference(name: &str) -> Value {
+        json!({ "$ref": format!("#/components/schemas/{name}") })
+    }
+
+    /// A response whose JSON body is the named schema.
+    pub fn ok(description: &str, schema: &str) -> Value {
+        json!({ "description": description, "content": { "application/json": { "schema": reference(schema) } } })
+    }
+
+    /// Error responses, each status with its own description and the one `Error` body.
+    pub fn errors(list: &[(&str, &str)]) -> Value {
+        let mut all = Map::new();
+        for (status, description) in list {
+            all.insert((*status).into(), ok(description, "Error"));
+        }
+        Value::Object(all)
+    }
+
+    /// `responses` with the success added under its status.
+    pub fn with_errors(mut responses: Value, success: (&str, Value)) -> Value {
+        responses[success.0] = success.1;
+        responses
+    }
+
+    /// The error responses in `list` and a success whose body is `schema`.
+    pub fn responses(
+        list: &[(&str, &str)],
+        success: &str,
+        description: &str,
+        schema: &str,
+    ) -> Value {
+        with_errors(errors(list), (success, ok(description, schema)))
+    }
+
+    /// The `{id}` path parameter (a UUID).
+    pub fn id_param(description: &str) -> Value {
+        json!({ "name": "id", "in": "path", "required": true, "description": description, "schema": { "type": "string", "format": "uuid" } })
+    }
+
+    /// A required JSON request body of the named schema.
+    pub fn body(schema: &str) -> Value {
+        json!({ "required": true, "content": { "application/json": { "schema": reference(schema) } } })
+    }
+
+    /// A string property with its description.
+    pub fn string(description: &str) -> Value {
+        json!({ "type": "string", "description": description })
+    }
 }

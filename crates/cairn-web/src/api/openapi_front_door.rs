@@ -3,36 +3,22 @@
 
 use serde_json::{Map, Value, json};
 
-fn reference(name: &str) -> Value {
-    json!({ "$ref": format!("#/components/schemas/{name}") })
-}
-
-fn ok(description: &str, schema: &str) -> Value {
-    json!({ "description": description, "content": { "application/json": { "schema": reference(schema) } } })
-}
+use super::doc::{body, id_param, ok, reference, string, with_errors};
 
 fn errors() -> Value {
-    let e = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": reference("Error") } } });
-    json!({
-        "401": e("No valid API token."),
-        "403": e("The token's user or scopes may not do this (recorded in the audit log)."),
-        "404": e("Not found."),
-        "409": e("Someone else got there first: the contact is claimed by another person, or the decision was already reviewed."),
-        "422": e("Some fields need correcting; `fields` lists them."),
-    })
-}
-
-fn with_errors(mut responses: Value, success: (&str, Value)) -> Value {
-    responses[success.0] = success.1;
-    responses
-}
-
-fn id_param(description: &str) -> Value {
-    json!({ "name": "id", "in": "path", "required": true, "description": description, "schema": { "type": "string", "format": "uuid" } })
-}
-
-fn body(schema: &str) -> Value {
-    json!({ "required": true, "content": { "application/json": { "schema": reference(schema) } } })
+    super::doc::errors(&[
+        ("401", "No valid API token."),
+        (
+            "403",
+            "The token's user or scopes may not do this (recorded in the audit log).",
+        ),
+        ("404", "Not found."),
+        (
+            "409",
+            "Someone else got there first: the contact is claimed by another person, or the decision was already reviewed.",
+        ),
+        ("422", "Some fields need correcting; `fields` lists them."),
+    ])
 }
 
 pub fn add_paths(paths: &mut Map<String, Value>) {
@@ -42,7 +28,7 @@ pub fn add_paths(paths: &mut Map<String, Value>) {
             "summary": "Record a contact",
             "description": "Checked like the 'Record a contact' form. Children are people already recorded (find or create them through /people first); none means 'child not yet identified'. A child with an open case is routed to the allocated worker. An identifiable referrer is sent a written receipt through the job queue. Needs scope contacts:write.",
             "requestBody": body("ContactInput"),
-            "responses": with_errors(errors(), ("201", json!({ "description": "Recorded.", "content": { "application/json": { "schema": reference("ContactCreated") } } }))),
+            "responses": with_errors(errors(), ("201", ok("Recorded.", "ContactCreated"))),
         }
     }));
     paths.insert("/contacts/queue".into(), json!({
@@ -106,10 +92,6 @@ pub fn add_paths(paths: &mut Map<String, Value>) {
             "responses": with_errors(errors(), ("200", ok("Reviewed.", "Reviewed"))),
         }
     }));
-}
-
-fn string(description: &str) -> Value {
-    json!({ "type": "string", "description": description })
 }
 
 fn strings(description: &str) -> Value {

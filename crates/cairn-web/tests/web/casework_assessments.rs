@@ -2,40 +2,19 @@
 //! PostgreSQL: starting one, saving and submitting (and what a refused submission keeps), a
 //! manager's authorisation, a stale form, and the API round trip.
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use cairn_core::Actor;
-use cairn_core::api_tokens::{self, TokenForm};
 use cairn_db::both_backends;
 use cairn_db::testing::TestDb;
 use cairn_domain::roles::Role;
-use chrono::{Datelike, Duration, NaiveDate};
-use serde_json::{Value, json};
+use chrono::NaiveDate;
+use serde_json::json;
 
 use crate::support::*;
 
-fn days_ago(n: i64) -> NaiveDate {
-    cairn_domain::thresholds::date_in_england(chrono::Utc::now()) - Duration::days(n)
-}
-
-fn date_fields(prefix: &str, d: NaiveDate) -> Vec<(String, String)> {
-    vec![
-        (format!("{prefix}-day"), d.day().to_string()),
-        (format!("{prefix}-month"), d.month().to_string()),
-        (format!("{prefix}-year"), d.year().to_string()),
-    ]
-}
-
-fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 /// The assessment form, complete, at `version`, concluding with `outcome`.
 fn complete_form(version: i32, outcome: &str) -> Vec<(String, String)> {
-    let mut f = fields(&[
+    let mut f = owned_fields(&[
         ("framework-health", "Immunisations up to date."),
         ("framework-housing", "Damp in the bedroom."),
         ("child_views", "Says she likes school and misses her gran."),
@@ -55,6 +34,22 @@ fn complete_form(version: i32, outcome: &str) -> Vec<(String, String)> {
     f
 }
 
+/// Posts `fields` as `session` to assessment `id`'s page: `suffix` "" saves, "/submit"
+/// submits and "/review" is a manager's review.
+async fn post_assessment(
+    app: &axum::Router,
+    session: &Session,
+    id: &str,
+    suffix: &str,
+    fields: &[(String, String)],
+) -> Answer {
+    send(
+        app,
+        post_fields(&format!("/assessments/{id}{suffix}"), session, fields),
+    )
+    .await
+}
+
 /// Starts an assessment through the page; its id.
 async fn start_through_page(
     app: &axum::Router,
@@ -62,7 +57,7 @@ async fn start_through_page(
     referral: &str,
     started: NaiveDate,
 ) -> String {
-    let mut f = fields(&[("kind", "single"), ("worker", worker.user_id.as_str())]);
+    let mut f = owned_fields(&[("kind", "single"), ("worker", worker.user_id.as_str())]);
     f.extend(date_fields("started_on", started));
     let started = send(
         app,
@@ -108,7 +103,8 @@ both_backends!(
             }
 
             // A start date before the referral is refused and the typed date kept.
-            let mut early = fields(&[("kind", "single"), ("worker", t.worker.user_id.as_str())]);
+            let mut early =
+                owned_fields(&[("kind", "single"), ("worker", t.worker.user_id.as_str())]);
             early.extend(date_fields("started_on", days_ago(12)));
             let refused = send(
                 &app,
@@ -175,15 +171,7 @@ both_backends!(
             let mut no_analysis = complete_form(1, "cin_plan");
             no_analysis.retain(|(k, _)| k != "analysis");
             no_analysis.push(("delay_reason".into(), "Typed & kept <safely>".into()));
-            let refused = send(
-                &app,
-                post_fields(
-                    &format!("/assessments/{id}/submit"),
-                    &t.worker,
-                    &no_analysis,
-                ),
-            )
-            .await;
+            let refused = post_assessment(&app, &t.worker, &id, "/submit", &no_analysis).await;
             assert_eq!(
                 refused.status,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -215,13 +203,12 @@ both_backends!(
             }
 
             // Save as a draft, then submit.
-            let saved = send(
+            let saved = post_assessment(
                 &app,
-                post_fields(
-                    &format!("/assessments/{id}"),
-                    &t.worker,
-                    &complete_form(1, "strategy_discussion"),
-                ),
+                &t.worker,
+                &id,
+                "",
+                &complete_form(1, "strategy_discussion"),
             )
             .await;
             assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
@@ -229,13 +216,12 @@ both_backends!(
             let after = send(&app, get(saved.location(), &t.worker)).await;
             assert!(has(&after.body, "Your changes have been saved."));
             assert!(after.body.contains("name=\"version\" value=\"2\""));
-            let submitted = send(
+            let submitted = post_assessment(
                 &app,
-                post_fields(
-                    &format!("/assessments/{id}/submit"),
-                    &t.worker,
-                    &complete_form(2, "strategy_discussion"),
-                ),
+                &t.worker,
+                &id,
+                "/submit",
+                &complete_form(2, "strategy_discussion"),
             )
             .await;
             assert_eq!(
@@ -256,17 +242,16 @@ both_backends!(
             assert!(has(&review.body, "Authorise or return"));
             assert!(review.body.contains("name=\"version\" value=\"4\""));
             assert_accessible(&review, "the review form");
-            let no_rating = send(
+            let no_rating = post_assessment(
                 &app,
-                post(
-                    &format!("/assessments/{id}/review"),
-                    &t.manager,
-                    &[
-                        ("version", "4"),
-                        ("decision", "authorise"),
-                        ("comments", "Kept comment"),
-                    ],
-                ),
+                &t.manager,
+                &id,
+                "/review",
+                &owned_fields(&[
+                    ("version", "4"),
+                    ("decision", "authorise"),
+                    ("comments", "Kept comment"),
+                ]),
             )
             .await;
             assert_eq!(no_rating.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -276,17 +261,16 @@ both_backends!(
             assert_accessible(&no_rating, "the review form with errors");
 
             // Returned with reasons: the practitioner sees them above the form, and resubmits.
-            let returned = send(
+            let returned = post_assessment(
                 &app,
-                post(
-                    &format!("/assessments/{id}/review"),
-                    &t.manager,
-                    &[
-                        ("version", "4"),
-                        ("decision", "return"),
-                        ("comments", "Add the father's views."),
-                    ],
-                ),
+                &t.manager,
+                &id,
+                "/review",
+                &owned_fields(&[
+                    ("version", "4"),
+                    ("decision", "return"),
+                    ("comments", "Add the father's views."),
+                ]),
             )
             .await;
             assert_eq!(returned.status, StatusCode::SEE_OTHER, "{}", returned.body);
@@ -296,13 +280,12 @@ both_backends!(
             assert!(has(&back.body, "Add the father's views."));
             assert!(back.body.contains("name=\"version\" value=\"5\""));
             assert_accessible(&back, "the returned assessment");
-            let resubmitted = send(
+            let resubmitted = post_assessment(
                 &app,
-                post_fields(
-                    &format!("/assessments/{id}/submit"),
-                    &t.worker,
-                    &complete_form(5, "strategy_discussion"),
-                ),
+                &t.worker,
+                &id,
+                "/submit",
+                &complete_form(5, "strategy_discussion"),
             )
             .await;
             assert_eq!(
@@ -312,17 +295,16 @@ both_backends!(
                 resubmitted.body
             );
 
-            let authorised = send(
+            let authorised = post_assessment(
                 &app,
-                post(
-                    &format!("/assessments/{id}/review"),
-                    &t.manager,
-                    &[
-                        ("version", "7"),
-                        ("decision", "authorise"),
-                        ("quality_rating", "good"),
-                    ],
-                ),
+                &t.manager,
+                &id,
+                "/review",
+                &owned_fields(&[
+                    ("version", "7"),
+                    ("decision", "authorise"),
+                    ("quality_rating", "good"),
+                ]),
             )
             .await;
             assert_eq!(
@@ -369,23 +351,21 @@ both_backends!(
         let case = open_case(&db, &t, "Leo", days_ago(10));
         runtime().block_on(async {
             let id = start_through_page(&app, &t.worker, &case.referral, days_ago(5)).await;
-            let first = send(
+            let first = post_assessment(
                 &app,
-                post(
-                    &format!("/assessments/{id}"),
-                    &t.manager,
-                    &[("version", "1"), ("analysis", "The manager's words")],
-                ),
+                &t.manager,
+                &id,
+                "",
+                &owned_fields(&[("version", "1"), ("analysis", "The manager's words")]),
             )
             .await;
             assert_eq!(first.status, StatusCode::SEE_OTHER);
-            let stale = send(
+            let stale = post_assessment(
                 &app,
-                post(
-                    &format!("/assessments/{id}"),
-                    &t.worker,
-                    &[("version", "1"), ("analysis", "The worker's later words")],
-                ),
+                &t.worker,
+                &id,
+                "",
+                &owned_fields(&[("version", "1"), ("analysis", "The worker's later words")]),
             )
             .await;
             assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
@@ -401,13 +381,12 @@ both_backends!(
             assert!(has(&read.body, "The manager's words"));
             assert!(!read.body.contains("Save as draft"));
             assert_accessible(&read, "the assessment as an inspector reads it");
-            let refused = send(
+            let refused = post_assessment(
                 &app,
-                post(
-                    &format!("/assessments/{id}"),
-                    &inspector,
-                    &[("version", "2"), ("analysis", "Not mine to write")],
-                ),
+                &inspector,
+                &id,
+                "",
+                &owned_fields(&[("version", "2"), ("analysis", "Not mine to write")]),
             )
             .await;
             assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -418,46 +397,15 @@ both_backends!(
     }
 );
 
-/// A token acting as `user_id` with the casework scopes; the secret.
-fn token(db: &TestDb, user_id: &str) -> String {
-    let mut c = db.conn();
-    api_tokens::create(
-        &mut c,
-        &Actor::command_line(),
-        &TokenForm {
-            name: "Case system".into(),
-            user_id: user_id.into(),
-            scopes: vec!["casework:read".into(), "casework:write".into()],
-            days: "30".into(),
-        },
-    )
-    .expect("create a token")
-    .secret
-}
-
-fn api(method: Method, path: &str, token: &str, body: Option<Value>) -> Request<Body> {
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(format!("/api/v1{path}"))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if body.is_some() {
-        builder = builder.header(header::CONTENT_TYPE, "application/json");
-    }
-    builder
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-        .expect("request")
-}
-
 both_backends!(assessments_round_trip_through_the_api, |db: TestDb| {
     let app = app(&db);
     let t = case_team(&db);
     let case = open_case(&db, &t, "Isla", days_ago(10));
-    let worker = token(&db, &t.worker.user_id);
-    let manager = token(&db, &t.manager.user_id);
+    let (worker, manager) = team_tokens(&db, &Actor::command_line(), &t);
     runtime().block_on(async {
         let started = send(
             &app,
-            api(
+            api_request(
                 Method::POST,
                 &format!("/episodes/{}/assessments", case.referral),
                 &worker,
@@ -471,7 +419,7 @@ both_backends!(assessments_round_trip_through_the_api, |db: TestDb| {
 
         let read = send(
             &app,
-            api(Method::GET, &format!("/assessments/{id}"), &worker, None),
+            api_request(Method::GET, &format!("/assessments/{id}"), &worker, None),
         )
         .await;
         assert_eq!(read.status, StatusCode::OK, "{}", read.body);
@@ -498,7 +446,7 @@ both_backends!(assessments_round_trip_through_the_api, |db: TestDb| {
         });
         let saved = send(
             &app,
-            api(
+            api_request(
                 Method::PUT,
                 &format!("/assessments/{id}"),
                 &worker,
@@ -510,7 +458,7 @@ both_backends!(assessments_round_trip_through_the_api, |db: TestDb| {
         assert_eq!(saved.json()["version"], 2);
         let stale = send(
             &app,
-            api(
+            api_request(
                 Method::PUT,
                 &format!("/assessments/{id}"),
                 &worker,
@@ -525,7 +473,7 @@ both_backends!(assessments_round_trip_through_the_api, |db: TestDb| {
         unknown["risk_score"] = json!(7);
         let refused = send(
             &app,
-            api(
+            api_request(
                 Method::PUT,
                 &format!("/assessments/{id}"),
                 &worker,
@@ -538,7 +486,7 @@ both_backends!(assessments_round_trip_through_the_api, |db: TestDb| {
         // No analysis yet: the submission is refused, naming the field.
         let refused = send(
             &app,
-            api(
+            api_request(
                 Method::POST,
                 &format!("/assessments/{id}/submit"),
                 &worker,
@@ -554,7 +502,7 @@ both_backends!(assessments_round_trip_through_the_api, |db: TestDb| {
         with_analysis["analysis"] = json!("No risks found; family coping well.");
         let saved = send(
             &app,
-            api(
+            api_request(
                 Method::PUT,
                 &format!("/assessments/{id}"),
                 &worker,
@@ -565,7 +513,7 @@ both_backends!(assessments_round_trip_through_the_api, |db: TestDb| {
         assert_eq!(saved.json()["version"], 3);
         let submitted = send(
             &app,
-            api(
+            api_request(
                 Method::POST,
                 &format!("/assessments/{id}/submit"),
                 &worker,
@@ -579,7 +527,7 @@ both_backends!(assessments_round_trip_through_the_api, |db: TestDb| {
         // The worker may not authorise; the manager may.
         let denied = send(
             &app,
-            api(
+            api_request(
                 Method::POST,
                 &format!("/assessments/{id}/review"),
                 &worker,
@@ -590,7 +538,7 @@ both_backends!(assessments_round_trip_through_the_api, |db: TestDb| {
         assert_eq!(denied.status, StatusCode::FORBIDDEN);
         let reviewed = send(
             &app,
-            api(
+            api_request(
                 Method::POST,
                 &format!("/assessments/{id}/review"),
                 &manager,
@@ -603,7 +551,7 @@ both_backends!(assessments_round_trip_through_the_api, |db: TestDb| {
 
         let read = send(
             &app,
-            api(Method::GET, &format!("/assessments/{id}"), &worker, None),
+            api_request(Method::GET, &format!("/assessments/{id}"), &worker, None),
         )
         .await;
         let body = read.json();
@@ -613,7 +561,11 @@ both_backends!(assessments_round_trip_through_the_api, |db: TestDb| {
         assert_eq!(body["revisions"][0]["authorised"], true);
         assert_eq!(body["content"]["factors"], json!(["21"]));
 
-        let doc = send(&app, api(Method::GET, "/openapi.json", &worker, None)).await;
+        let doc = send(
+            &app,
+            api_request(Method::GET, "/openapi.json", &worker, None),
+        )
+        .await;
         let doc = doc.json();
         assert!(doc["paths"]["/assessments/{id}"]["put"].is_object());
         assert!(doc["components"]["schemas"]["AssessmentSave"].is_object());

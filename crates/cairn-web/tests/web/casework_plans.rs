@@ -1,17 +1,15 @@
 //! Conferences and plans through the real router: the ICPC form against its target, the plan
 //! it starts, the plan pages and their forms, child in need plans, and the JSON API.
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use cairn_core::Actor;
-use cairn_core::api_tokens::{self, TokenForm};
 use cairn_db::both_backends;
-use cairn_db::schema::{section47_enquiries, strategy_discussions};
+use cairn_db::schema::section47_enquiries;
 use cairn_db::testing::TestDb;
 use cairn_domain::roles::Role;
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::*;
 
@@ -25,23 +23,7 @@ fn section47(db: &TestDb, t: &CaseTeam, case: &OpenCase, outcome: Option<&str>) 
     let mut c = db.conn();
     let now = cairn_db::now();
     let on = d(2024, 5, 3);
-    let discussion = uuid::Uuid::now_v7().to_string();
-    diesel::insert_into(strategy_discussions::table)
-        .values((
-            strategy_discussions::id.eq(&discussion),
-            strategy_discussions::referral_id.eq(&case.referral),
-            strategy_discussions::person_id.eq(&case.child),
-            strategy_discussions::held_at.eq(on.and_hms_opt(10, 0, 0).expect("a time")),
-            strategy_discussions::information_shared.eq("Police and school shared concerns."),
-            strategy_discussions::decision.eq("section_47"),
-            strategy_discussions::rationale.eq("Reasonable cause to suspect significant harm."),
-            strategy_discussions::chaired_by.eq(&t.manager.user_id),
-            strategy_discussions::version.eq(1),
-            strategy_discussions::created_at.eq(now),
-            strategy_discussions::created_by.eq(&t.manager.user_id),
-        ))
-        .execute(&mut c)
-        .expect("a strategy discussion");
+    let discussion = section47_discussion(&mut c, t, case, on);
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(section47_enquiries::table)
         .values((
@@ -60,15 +42,9 @@ fn section47(db: &TestDb, t: &CaseTeam, case: &OpenCase, outcome: Option<&str>) 
     id
 }
 
-fn fields(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 /// A complete ICPC form deciding on a plan for physical abuse, held on `day` May 2024.
 fn icpc_form(day: &str) -> Vec<(String, String)> {
-    fields(&[
+    owned_fields(&[
         ("held_on-day", day),
         ("held_on-month", "5"),
         ("held_on-year", "2024"),
@@ -92,6 +68,20 @@ fn icpc_form(day: &str) -> Vec<(String, String)> {
         ("actions-1-due-month", "6"),
         ("actions-1-due-year", "2024"),
     ])
+}
+
+/// Posts the complete ICPC form (held on `day` May 2024) for enquiry `s47` as `session`: the
+/// way most tests get a plan to work on.
+async fn record_icpc(app: &axum::Router, session: &Session, s47: &str, day: &str) -> Answer {
+    send(
+        app,
+        post_fields(
+            &format!("/section47/{s47}/icpc/new"),
+            session,
+            &icpc_form(day),
+        ),
+    )
+    .await
 }
 
 fn with(mut form: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
@@ -217,15 +207,7 @@ both_backends!(
 
             // A second conference for the same child cannot start a second plan.
             let other = section47(&db, &t, &case, Some("continuing_risk_icpc"));
-            let second = send(
-                &app,
-                post_fields(
-                    &format!("/section47/{other}/icpc/new"),
-                    &t.worker,
-                    &icpc_form("29"),
-                ),
-            )
-            .await;
+            let second = record_icpc(&app, &t.worker, &other, "29").await;
             assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.body);
             assert!(has(
                 &second.body,
@@ -276,15 +258,7 @@ both_backends!(the_plan_page_forms_keep_what_was_typed, |db: TestDb| {
     let case = open_case(&db, &t, "Amelia", d(2024, 5, 1));
     let s47 = section47(&db, &t, &case, Some("continuing_risk_icpc"));
     runtime().block_on(async {
-        let done = send(
-            &app,
-            post_fields(
-                &format!("/section47/{s47}/icpc/new"),
-                &t.worker,
-                &icpc_form("28"),
-            ),
-        )
-        .await;
+        let done = record_icpc(&app, &t.worker, &s47, "28").await;
         let plan = plan_id(done.location());
         let base = format!("/cp-plans/{plan}");
 
@@ -458,15 +432,7 @@ both_backends!(child_in_need_plans_through_the_pages, |db: TestDb| {
     let blocked = open_case(&db, &t, "Noah", d(2024, 5, 1));
     let s47 = section47(&db, &t, &blocked, Some("continuing_risk_icpc"));
     runtime().block_on(async {
-        let plan = send(
-            &app,
-            post_fields(
-                &format!("/section47/{s47}/icpc/new"),
-                &t.worker,
-                &icpc_form("28"),
-            ),
-        )
-        .await;
+        let plan = record_icpc(&app, &t.worker, &s47, "28").await;
         assert_eq!(plan.status, StatusCode::SEE_OTHER);
         let refused_form = send(
             &app,
@@ -607,15 +573,7 @@ both_backends!(
         let s47 = section47(&db, &t, &case, None);
         let admin = signed_in(&db, "admin.one", Role::Administrator);
         runtime().block_on(async {
-            let done = send(
-                &app,
-                post_fields(
-                    &format!("/section47/{s47}/icpc/new"),
-                    &t.worker,
-                    &icpc_form("28"),
-                ),
-            )
-            .await;
+            let done = record_icpc(&app, &t.worker, &s47, "28").await;
             let refused = send(&app, get(done.location(), &admin)).await;
             assert_eq!(refused.status, StatusCode::FORBIDDEN);
             let form = send(&app, get(&format!("/section47/{s47}/icpc/new"), &admin)).await;
@@ -631,36 +589,6 @@ both_backends!(
     }
 );
 
-/// A token acting as `user_id` with these scopes; the secret.
-fn token(db: &TestDb, user_id: &str, scopes: &[&str]) -> String {
-    let mut c = db.conn();
-    api_tokens::create(
-        &mut c,
-        &Actor::command_line(),
-        &TokenForm {
-            name: "Case system".into(),
-            user_id: user_id.into(),
-            scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            days: "30".into(),
-        },
-    )
-    .expect("create a token")
-    .secret
-}
-
-fn api(method: Method, path: &str, token: &str, body: Option<Value>) -> Request<Body> {
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(format!("/api/v1{path}"))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if body.is_some() {
-        builder = builder.header(header::CONTENT_TYPE, "application/json");
-    }
-    builder
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-        .expect("request")
-}
-
 both_backends!(
     conferences_and_plans_round_trip_through_the_api,
     |db: TestDb| {
@@ -668,8 +596,18 @@ both_backends!(
         let t = case_team(&db);
         let case = open_case(&db, &t, "Amelia", d(2024, 5, 1));
         let s47 = section47(&db, &t, &case, Some("continuing_risk_icpc"));
-        let writer = token(&db, &t.worker.user_id, &["casework:read", "casework:write"]);
-        let reader = token(&db, &t.worker.user_id, &["casework:read"]);
+        let writer = casework_token(
+            &db,
+            &Actor::command_line(),
+            &t.worker.user_id,
+            CASEWORK_SCOPES,
+        );
+        let reader = casework_token(
+            &db,
+            &Actor::command_line(),
+            &t.worker.user_id,
+            &["casework:read"],
+        );
         let icpc = json!({
             "held_on": "2024-05-29",
             "chair": "Jo Independent",
@@ -683,7 +621,7 @@ both_backends!(
         runtime().block_on(async {
         let bad_date = send(
             &app,
-            api(
+            api_request(
                 Method::POST,
                 &format!("/section47/{s47}/icpc"),
                 &writer,
@@ -696,14 +634,14 @@ both_backends!(
 
         let read_only = send(
             &app,
-            api(Method::POST, &format!("/section47/{s47}/icpc"), &reader, Some(icpc.clone())),
+            api_request(Method::POST, &format!("/section47/{s47}/icpc"), &reader, Some(icpc.clone())),
         )
         .await;
         assert_eq!(read_only.status, StatusCode::FORBIDDEN);
 
         let recorded = send(
             &app,
-            api(Method::POST, &format!("/section47/{s47}/icpc"), &writer, Some(icpc.clone())),
+            api_request(Method::POST, &format!("/section47/{s47}/icpc"), &writer, Some(icpc.clone())),
         )
         .await;
         assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.body);
@@ -712,14 +650,14 @@ both_backends!(
         let plan = body["cp_plan_id"].as_str().expect("a plan").to_string();
         assert_eq!(recorded.location(), format!("/api/v1/conferences/{conference}"));
 
-        let read = send(&app, api(Method::GET, &format!("/conferences/{conference}"), &reader, None)).await;
+        let read = send(&app, api_request(Method::GET, &format!("/conferences/{conference}"), &reader, None)).await;
         assert_eq!(read.status, StatusCode::OK);
         let c = read.json();
         assert_eq!(c["target"]["date"], "2024-05-28");
         assert_eq!(c["timeliness"]["status"], "late");
         assert_eq!(c["timeliness"]["working_days"], 1);
 
-        let read = send(&app, api(Method::GET, &format!("/cp-plans/{plan}"), &reader, None)).await;
+        let read = send(&app, api_request(Method::GET, &format!("/cp-plans/{plan}"), &reader, None)).await;
         assert_eq!(read.status, StatusCode::OK, "{}", read.body);
         let p = read.json();
         assert_eq!(p["plan"]["started_on"], "2024-05-29");
@@ -729,7 +667,7 @@ both_backends!(
 
         let meeting = send(
             &app,
-            api(
+            api_request(
                 Method::POST,
                 &format!("/cp-plans/{plan}/core-group-meetings"),
                 &writer,
@@ -741,7 +679,7 @@ both_backends!(
 
         let review = send(
             &app,
-            api(
+            api_request(
                 Method::POST,
                 &format!("/cp-plans/{plan}/reviews"),
                 &writer,
@@ -752,7 +690,7 @@ both_backends!(
         assert_eq!(review.status, StatusCode::CREATED, "{}", review.body);
         let stale = send(
             &app,
-            api(
+            api_request(
                 Method::POST,
                 &format!("/cp-plans/{plan}/end"),
                 &writer,
@@ -765,7 +703,7 @@ both_backends!(
 
         let cin_refused = send(
             &app,
-            api(
+            api_request(
                 Method::POST,
                 &format!("/episodes/{}/cin-plans", case.referral),
                 &writer,
@@ -777,7 +715,7 @@ both_backends!(
 
         let ended = send(
             &app,
-            api(
+            api_request(
                 Method::POST,
                 &format!("/cp-plans/{plan}/end"),
                 &writer,
@@ -789,7 +727,7 @@ both_backends!(
 
         let cin = send(
             &app,
-            api(
+            api_request(
                 Method::POST,
                 &format!("/episodes/{}/cin-plans", case.referral),
                 &writer,
@@ -801,7 +739,7 @@ both_backends!(
         let cin_id = cin.json()["cin_plan_id"].as_str().expect("an id").to_string();
         let review = send(
             &app,
-            api(
+            api_request(
                 Method::POST,
                 &format!("/cin-plans/{cin_id}/reviews"),
                 &writer,
@@ -810,11 +748,11 @@ both_backends!(
         )
         .await;
         assert_eq!(review.status, StatusCode::CREATED, "{}", review.body);
-        let read = send(&app, api(Method::GET, &format!("/cin-plans/{cin_id}"), &reader, None)).await;
+        let read = send(&app, api_request(Method::GET, &format!("/cin-plans/{cin_id}"), &reader, None)).await;
         assert_eq!(read.json()["next_review"]["date"], "2025-01-01");
         let end = send(
             &app,
-            api(
+            api_request(
                 Method::POST,
                 &format!("/cin-plans/{cin_id}/end"),
                 &writer,
@@ -825,7 +763,7 @@ both_backends!(
         assert_eq!(end.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(end.json()["fields"][0]["field"], "ended_on");
 
-        let doc = send(&app, api(Method::GET, "/openapi.json", &reader, None)).await.json();
+        let doc = send(&app, api_request(Method::GET, "/openapi.json", &reader, None)).await.json();
         for path in ["/section47/{id}/icpc", "/cp-plans/{id}", "/cin-plans/{id}/end", "/episodes/{id}/cin-plans"] {
             assert!(doc["paths"][path].is_object(), "the document describes {path}");
         }

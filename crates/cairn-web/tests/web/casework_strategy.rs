@@ -3,14 +3,12 @@
 //! PostgreSQL.
 
 use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
-use cairn_core::Actor;
-use cairn_core::api_tokens::{self, TokenForm};
+use axum::http::{Method, Request, StatusCode};
 use cairn_db::both_backends;
 use cairn_db::testing::TestDb;
 use cairn_domain::roles::Role;
 use chrono::NaiveDate;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::*;
 
@@ -18,17 +16,10 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("a date")
 }
 
-fn owned(fields: &[(&str, &str)]) -> Vec<(String, String)> {
-    fields
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 /// A strategy discussion on Fri 3 May 2024 at 10:00 with social care, police and health,
 /// deciding on a section 47 enquiry, with one action owned by a police officer.
 fn discussion_form() -> Vec<(String, String)> {
-    owned(&[
+    owned_fields(&[
         ("held-day", "3"),
         ("held-month", "5"),
         ("held-year", "2024"),
@@ -502,43 +493,12 @@ both_backends!(the_timescales_pages, |db: TestDb| {
     });
 });
 
-/// A token acting as `user_id` with the casework scopes; returns the secret.
-fn token(db: &TestDb, admin: &Actor, user_id: &str) -> String {
-    let mut c = db.conn();
-    api_tokens::create(
-        &mut c,
-        admin,
-        &TokenForm {
-            name: "Case system".into(),
-            user_id: user_id.into(),
-            scopes: vec!["casework:read".into(), "casework:write".into()],
-            days: "30".into(),
-        },
-    )
-    .expect("create a token")
-    .secret
-}
-
-fn api(method: Method, path: &str, token: &str, body: Option<Value>) -> Request<Body> {
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(format!("/api/v1{path}"))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if body.is_some() {
-        builder = builder.header(header::CONTENT_TYPE, "application/json");
-    }
-    builder
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-        .expect("request")
-}
-
 both_backends!(the_api_round_trip, |db: TestDb| {
     let app = app(&db);
     let team = case_team(&db);
     let case = open_case(&db, &team, "Ava", d(2024, 5, 1));
     let admin = signed_in(&db, "admin", Role::Administrator);
-    let worker = token(&db, &admin.actor, &team.worker.user_id);
-    let manager = token(&db, &admin.actor, &team.manager.user_id);
+    let (worker, manager) = team_tokens(&db, &admin.actor, &team);
     runtime().block_on(async {
         let doc = send(&app, Request::get("/api/v1/openapi.json").body(Body::empty()).expect("request")).await;
         let doc = doc.json();
@@ -568,10 +528,10 @@ both_backends!(the_api_round_trip, |db: TestDb| {
             "actions": [{ "description": "Medical", "owner_name": "Dr Ann Lee", "due_on": "2024-05-04" }]
         });
         let path = format!("/episodes/{}/strategy-discussions", case.referral);
-        let bad = send(&app, api(Method::POST, &path, &worker, Some(json!({ "held_at": "yesterday" })))).await;
+        let bad = send(&app, api_request(Method::POST, &path, &worker, Some(json!({ "held_at": "yesterday" })))).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
         assert_eq!(bad.json()["fields"][0]["field"], "held_at");
-        let created = send(&app, api(Method::POST, &path, &worker, Some(body))).await;
+        let created = send(&app, api_request(Method::POST, &path, &worker, Some(body))).await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
         let c = created.json();
         assert_eq!(c["missing_agencies"], json!(["police", "health"]));
@@ -579,7 +539,7 @@ both_backends!(the_api_round_trip, |db: TestDb| {
         let sd = c["id"].as_str().expect("an id").to_string();
         let s47 = c["section47_id"].as_str().expect("an enquiry").to_string();
 
-        let shown = send(&app, api(Method::GET, &format!("/strategy-discussions/{sd}"), &worker, None)).await;
+        let shown = send(&app, api_request(Method::GET, &format!("/strategy-discussions/{sd}"), &worker, None)).await;
         assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
         let v = shown.json();
         assert_eq!(v["held_on"], "2024-05-03");
@@ -587,7 +547,7 @@ both_backends!(the_api_round_trip, |db: TestDb| {
         assert_eq!(v["actions"][0]["owner_name"], "Dr Ann Lee");
         let action = v["actions"][0]["id"].as_str().expect("an action").to_string();
 
-        let enquiry = send(&app, api(Method::GET, &format!("/section47/{s47}"), &worker, None)).await;
+        let enquiry = send(&app, api_request(Method::GET, &format!("/section47/{s47}"), &worker, None)).await;
         assert_eq!(enquiry.status, StatusCode::OK, "{}", enquiry.body);
         let e = enquiry.json();
         assert_eq!(e["started_on"], "2024-05-03");
@@ -595,14 +555,14 @@ both_backends!(the_api_round_trip, |db: TestDb| {
         assert_eq!(e["version"], 1);
 
         let outcome = json!({ "version": 1, "outcome": "not_substantiated", "outcome_on": "2024-05-10", "notes": "No injuries found." });
-        let saved = send(&app, api(Method::POST, &format!("/section47/{s47}/outcome"), &worker, Some(outcome.clone()))).await;
+        let saved = send(&app, api_request(Method::POST, &format!("/section47/{s47}/outcome"), &worker, Some(outcome.clone()))).await;
         assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
         assert_eq!(saved.json()["version"], 2);
-        let stale = send(&app, api(Method::POST, &format!("/section47/{s47}/outcome"), &worker, Some(outcome))).await;
+        let stale = send(&app, api_request(Method::POST, &format!("/section47/{s47}/outcome"), &worker, Some(outcome))).await;
         assert_eq!(stale.status, StatusCode::CONFLICT);
-        let own = send(&app, api(Method::POST, &format!("/section47/{s47}/sign-off"), &worker, Some(json!({ "version": 2 })))).await;
+        let own = send(&app, api_request(Method::POST, &format!("/section47/{s47}/sign-off"), &worker, Some(json!({ "version": 2 })))).await;
         assert_eq!(own.status, StatusCode::FORBIDDEN);
-        let signed = send(&app, api(Method::POST, &format!("/section47/{s47}/sign-off"), &manager, Some(json!({ "version": 2 })))).await;
+        let signed = send(&app, api_request(Method::POST, &format!("/section47/{s47}/sign-off"), &manager, Some(json!({ "version": 2 })))).await;
         assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
         assert_eq!(signed.json()["signed_off"], true);
 
@@ -614,16 +574,16 @@ both_backends!(the_api_round_trip, |db: TestDb| {
             "bedroom_seen": true,
             "observations": "Ava showed me her room."
         });
-        let recorded = send(&app, api(Method::POST, &format!("/episodes/{}/visits", case.referral), &worker, Some(visit))).await;
+        let recorded = send(&app, api_request(Method::POST, &format!("/episodes/{}/visits", case.referral), &worker, Some(visit))).await;
         assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.body);
         let visit_id = recorded.json()["id"].as_str().expect("an id").to_string();
-        let read = send(&app, api(Method::GET, &format!("/visits/{visit_id}"), &worker, None)).await;
+        let read = send(&app, api_request(Method::GET, &format!("/visits/{visit_id}"), &worker, None)).await;
         assert_eq!(read.status, StatusCode::OK);
         assert_eq!(read.json()["visited_on"], "2024-05-20");
         assert_eq!(read.json()["seen_alone"], true);
 
         let close = json!({ "version": 1, "status": "done", "note": "Medical completed." });
-        let closed = send(&app, api(Method::POST, &format!("/actions/{action}/close"), &worker, Some(close))).await;
+        let closed = send(&app, api_request(Method::POST, &format!("/actions/{action}/close"), &worker, Some(close))).await;
         assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
         assert_eq!(closed.json()["status"], "done");
         assert_eq!(closed.json()["version"], 2);

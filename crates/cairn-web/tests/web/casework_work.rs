@@ -4,27 +4,21 @@
 //! into their tables: their own pages are tested elsewhere.
 
 use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode};
 use cairn_core::Actor;
-use cairn_core::api_tokens::{self, TokenForm};
 use cairn_db::DbConn;
 use cairn_db::both_backends;
 use cairn_db::schema::{
-    assessments, case_actions, cin_plans, conferences, cp_plans, section47_enquiries,
-    strategy_discussions, visits,
+    assessments, case_actions, cin_plans, conferences, cp_plans, section47_enquiries, visits,
 };
 use cairn_db::testing::TestDb;
 use cairn_domain::roles::Role;
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::NaiveDate;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::*;
-
-fn days_ago(n: i64) -> NaiveDate {
-    cairn_domain::thresholds::date_in_england(chrono::Utc::now()) - Duration::days(n)
-}
 
 fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -59,22 +53,7 @@ fn assessment(
 
 /// A strategy discussion and the section 47 enquiry it started; (discussion, enquiry).
 fn section47(c: &mut DbConn, t: &CaseTeam, case: &OpenCase, on: NaiveDate) -> (String, String) {
-    let discussion = new_id();
-    diesel::insert_into(strategy_discussions::table)
-        .values((
-            strategy_discussions::id.eq(&discussion),
-            strategy_discussions::referral_id.eq(&case.referral),
-            strategy_discussions::person_id.eq(&case.child),
-            strategy_discussions::held_at.eq(on.and_hms_opt(10, 0, 0).expect("a time")),
-            strategy_discussions::information_shared.eq("Police and school shared concerns."),
-            strategy_discussions::decision.eq("section_47"),
-            strategy_discussions::rationale.eq("Reasonable cause to suspect significant harm."),
-            strategy_discussions::chaired_by.eq(&t.manager.user_id),
-            strategy_discussions::created_at.eq(cairn_db::now()),
-            strategy_discussions::created_by.eq(&t.manager.user_id),
-        ))
-        .execute(c)
-        .expect("insert a strategy discussion");
+    let discussion = section47_discussion(c, t, case, on);
     let id = new_id();
     diesel::insert_into(section47_enquiries::table)
         .values((
@@ -194,46 +173,15 @@ fn action(c: &mut DbConn, case: &OpenCase, owner: &str, due: NaiveDate) -> Strin
 }
 
 fn closure_fields(on: NaiveDate, reason: &str) -> Vec<(String, String)> {
-    vec![
-        ("closed_on-day".into(), on.day().to_string()),
-        ("closed_on-month".into(), on.month().to_string()),
-        ("closed_on-year".into(), on.year().to_string()),
-        ("reason".into(), reason.into()),
+    let mut fields = date_fields("closed_on", on);
+    fields.extend(owned_fields(&[
+        ("reason", reason),
         (
-            "summary".into(),
-            "Attendance is good and the family no longer needs social care.".into(),
+            "summary",
+            "Attendance is good and the family no longer needs social care.",
         ),
-    ]
-}
-
-/// A token acting as `user_id` with the casework scopes; the secret.
-fn token(db: &TestDb, user_id: &str) -> String {
-    let mut c = db.conn();
-    api_tokens::create(
-        &mut c,
-        &Actor::command_line(),
-        &TokenForm {
-            name: "Case system".into(),
-            user_id: user_id.into(),
-            scopes: vec!["casework:read".into(), "casework:write".into()],
-            days: "30".into(),
-        },
-    )
-    .expect("create a token")
-    .secret
-}
-
-fn api(method: Method, path: &str, token: &str, body: Option<Value>) -> Request<Body> {
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(format!("/api/v1{path}"))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if body.is_some() {
-        builder = builder.header(header::CONTENT_TYPE, "application/json");
-    }
-    builder
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-        .expect("request")
+    ]));
+    fields
 }
 
 both_backends!(the_episode_page_links_every_record, |db: TestDb| {
@@ -597,13 +545,12 @@ both_backends!(
                 days_ago(38),
             )
         };
-        let worker = token(&db, &t.worker.user_id);
-        let manager = token(&db, &t.manager.user_id);
+        let (worker, manager) = team_tokens(&db, &Actor::command_line(), &t);
         let episode_path = format!("/episodes/{}", case.referral);
         let closure_path = format!("/episodes/{}/closure", case.referral);
         let body = json!({ "closed_on": days_ago(1).to_string(), "reason": "RC8", "summary": "Assessed; no further action." });
         runtime().block_on(async {
-            let read = send(&app, api(Method::GET, &episode_path, &worker, None)).await;
+            let read = send(&app, api_request(Method::GET, &episode_path, &worker, None)).await;
             assert_eq!(read.status, StatusCode::OK, "{}", read.body);
             let v = read.json();
             assert_eq!(v["referral"]["id"], case.referral);
@@ -617,7 +564,7 @@ both_backends!(
 
             let refused = send(
                 &app,
-                api(Method::POST, &closure_path, &worker, Some(body.clone())),
+                api_request(Method::POST, &closure_path, &worker, Some(body.clone())),
             )
             .await;
             assert_eq!(
@@ -643,23 +590,28 @@ both_backends!(
                     .execute(&mut c)
                     .expect("authorise");
             }
-            let sent = send(&app, api(Method::POST, &closure_path, &worker, Some(body))).await;
+            let sent = send(
+                &app,
+                api_request(Method::POST, &closure_path, &worker, Some(body)),
+            )
+            .await;
             assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
             let closure = sent.json()["id"].as_str().expect("an id").to_string();
 
-            let work = send(&app, api(Method::GET, "/my-work", &manager, None)).await;
+            let work = send(&app, api_request(Method::GET, "/my-work", &manager, None)).await;
             assert_eq!(work.status, StatusCode::OK, "{}", work.body);
             assert_eq!(work.json()["counts"]["to_authorise"], 1);
-            let team = send(&app, api(Method::GET, "/team-work", &manager, None)).await;
+            let team = send(&app, api_request(Method::GET, "/team-work", &manager, None)).await;
             assert_eq!(team.status, StatusCode::OK, "{}", team.body);
             assert_eq!(team.json()["items"][0]["kind"], "authorise_closure");
-            let not_for_workers = send(&app, api(Method::GET, "/team-work", &worker, None)).await;
+            let not_for_workers =
+                send(&app, api_request(Method::GET, "/team-work", &worker, None)).await;
             assert_eq!(not_for_workers.status, StatusCode::FORBIDDEN);
 
             let review_path = format!("/closures/{closure}/review");
             let stale = send(
                 &app,
-                api(
+                api_request(
                     Method::POST,
                     &review_path,
                     &manager,
@@ -670,7 +622,7 @@ both_backends!(
             assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
             let done = send(
                 &app,
-                api(
+                api_request(
                     Method::POST,
                     &review_path,
                     &manager,
@@ -680,7 +632,7 @@ both_backends!(
             .await;
             assert_eq!(done.status, StatusCode::OK, "{}", done.body);
             assert_eq!(done.json()["status"], "authorised");
-            let closed = send(&app, api(Method::GET, &episode_path, &worker, None))
+            let closed = send(&app, api_request(Method::GET, &episode_path, &worker, None))
                 .await
                 .json();
             assert_eq!(closed["referral"]["closure_reason"], "RC8");

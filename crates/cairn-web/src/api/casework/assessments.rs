@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use cairn_core::casework::assessments::{
     self, AssessmentView, ContentInput, ReviewInput, StartInput,
 };
@@ -19,22 +19,22 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use crate::api::{ApiActor, created, err, read_json};
+use crate::api::doc::{body, id_param, string};
+use crate::api::{ApiActor, created, err, get_by_id, id_and_body, reply};
 use crate::error::AppError;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/episodes/{id}/assessments", post(start))
-        .route("/assessments/{id}", get(show).put(save))
+        .route(
+            "/assessments/{id}",
+            get_by_id(|c, actor, id| assessments::view(c, actor, id).map(|v| assessment_json(&v)))
+                .put(save),
+        )
         .route("/assessments/{id}/submit", post(submit))
         .route("/assessments/{id}/review", post(review))
         .route("/assessments/{id}/revise", post(revise))
-}
-
-/// Ids in paths are UUIDs; anything else is simply not found.
-fn uuid_path(raw: &str) -> Option<String> {
-    uuid::Uuid::parse_str(raw).ok().map(|u| u.to_string())
 }
 
 /// The assessment as the API shows it: the content as structured data, the due date with its
@@ -88,41 +88,19 @@ pub async fn start(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(referral_id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    let body: StartInput = match read_json(&headers, req).await {
-        Ok(b) => b,
+    let (referral_id, body) = match id_and_body::<StartInput>(&headers, &id, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    match state
+    let result = state
         .db(move |c| Ok(assessments::start(c, &actor, &referral_id, &body)?.to_string()))
-        .await
-    {
-        Ok(id) => created(
+        .await;
+    reply(&headers, result, |id| {
+        created(
             &format!("/api/v1/assessments/{id}"),
             json!({ "id": id, "status": "in_progress", "version": 1 }),
-        ),
-        Err(e) => err(&headers, e),
-    }
-}
-
-pub async fn show(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    match state
-        .db(move |c| Ok(assessments::view(c, &actor, &id)?))
-        .await
-    {
-        Ok(view) => Json(assessment_json(&view)).into_response(),
-        Err(e) => err(&headers, e),
-    }
+        )
+    })
 }
 
 /// A body of a change: the version last read beside the fields of `T`. Read by hand because
@@ -151,12 +129,15 @@ pub fn versioned<T: DeserializeOwned>(mut body: Value) -> Result<Versioned<T>, A
     Ok(Versioned { version, fields })
 }
 
-async fn read_versioned<T: DeserializeOwned>(
+/// The path's id and a [`Versioned`] body, or the response refusing them.
+async fn id_and_versioned<T: DeserializeOwned>(
     headers: &HeaderMap,
+    raw_id: &str,
     req: Request,
-) -> Result<Versioned<T>, Response> {
-    let body: Value = read_json(headers, req).await?;
-    versioned(body).map_err(|e| err(headers, e))
+) -> Result<(String, Versioned<T>), Response> {
+    let (id, body) = id_and_body::<Value>(headers, raw_id, req).await?;
+    let body = versioned(body).map_err(|e| err(headers, e))?;
+    Ok((id, body))
 }
 
 pub async fn save(
@@ -166,11 +147,8 @@ pub async fn save(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    let body: Versioned<ContentInput> = match read_versioned(&headers, req).await {
-        Ok(b) => b,
+    let (id, body) = match id_and_versioned::<ContentInput>(&headers, &id, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let aid = id.clone();
@@ -205,11 +183,8 @@ pub async fn submit(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    let body: SubmitBody = match read_json(&headers, req).await {
-        Ok(b) => b,
+    let (id, body) = match id_and_body::<SubmitBody>(&headers, &id, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let aid = id.clone();
@@ -230,11 +205,8 @@ pub async fn review(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    let body: Versioned<ReviewInput> = match read_versioned(&headers, req).await {
-        Ok(b) => b,
+    let (id, body) = match id_and_versioned::<ReviewInput>(&headers, &id, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let settings = state.settings.clone();
@@ -267,11 +239,8 @@ pub async fn revise(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    let body: SubmitBody = match read_json(&headers, req).await {
-        Ok(b) => b,
+    let (id, body) = match id_and_body::<SubmitBody>(&headers, &id, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let aid = id.clone();
@@ -287,34 +256,27 @@ pub async fn revise(
 
 // ---- OpenAPI ----
 
-fn reference(name: &str) -> Value {
-    json!({ "$ref": format!("#/components/schemas/{name}") })
-}
-
-fn ok(description: &str, schema: &str) -> Value {
-    json!({ "description": description, "content": { "application/json": { "schema": reference(schema) } } })
-}
-
+/// The responses of every operation here: its success and the errors they share.
 fn responses(success: &str, description: &str, schema: &str) -> Value {
-    let e = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": reference("Error") } } });
-    let mut all = json!({
-        "400": e("The body is not the JSON described here."),
-        "401": e("No valid API token."),
-        "403": e("The token's user or scopes may not do this (recorded in the audit log against the child)."),
-        "404": e("Not found."),
-        "409": e("The assessment changed since `version` was read, is not in a state that allows this, or (starting) the episode already has an unauthorised assessment."),
-        "422": e("Some fields need correcting; `fields` lists them."),
-    });
-    all[success] = ok(description, schema);
-    all
-}
-
-fn id_param(description: &str) -> Value {
-    json!({ "name": "id", "in": "path", "required": true, "description": description, "schema": { "type": "string", "format": "uuid" } })
-}
-
-fn body(schema: &str) -> Value {
-    json!({ "required": true, "content": { "application/json": { "schema": reference(schema) } } })
+    crate::api::doc::responses(
+        &[
+            ("400", "The body is not the JSON described here."),
+            ("401", "No valid API token."),
+            (
+                "403",
+                "The token's user or scopes may not do this (recorded in the audit log against the child).",
+            ),
+            ("404", "Not found."),
+            (
+                "409",
+                "The assessment changed since `version` was read, is not in a state that allows this, or (starting) the episode already has an unauthorised assessment.",
+            ),
+            ("422", "Some fields need correcting; `fields` lists them."),
+        ],
+        success,
+        description,
+        schema,
+    )
 }
 
 pub fn add_paths(paths: &mut Map<String, Value>) {
@@ -370,10 +332,6 @@ pub fn add_paths(paths: &mut Map<String, Value>) {
             "responses": responses("200", "A new revision is in progress.", "AssessmentChanged"),
         }
     }));
-}
-
-fn string(description: &str) -> Value {
-    json!({ "type": "string", "description": description })
 }
 
 fn date(description: &str) -> Value {

@@ -7,11 +7,12 @@ use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use cairn_core::ServiceError;
+use axum::routing::post;
 use cairn_core::casework::actions::ActionInput;
 use cairn_core::casework::conferences::{self, IcpcInput, PersonInRole, ReviewInput};
 use cairn_core::casework::plans::{self, CinPlanInput, CinReviewInput, EndInput, MeetingInput};
+use cairn_core::{Actor, ServiceError, ServiceResult};
+use cairn_db::DbConn;
 use cairn_domain::dates::parse_iso_date;
 use cairn_domain::validation::FieldErrors;
 use chrono::NaiveDate;
@@ -19,13 +20,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use crate::api::{ApiActor, created, err, read_json};
-use crate::error::AppError;
+use crate::api::doc::{body, id_param, reference, string};
+use crate::api::{ApiActor, created, err, get_by_id, id_and_body};
 use crate::state::AppState;
-
-fn uuid_path(raw: &str) -> Option<String> {
-    uuid::Uuid::parse_str(raw).ok().map(|u| u.to_string())
-}
 
 /// A `YYYY-MM-DD` date; blank is missing (the service says it is needed).
 fn date(field: &str, text: &str, errors: &mut FieldErrors) -> Option<NaiveDate> {
@@ -137,22 +134,35 @@ pub struct CinReviewBody {
     pub version: i32,
 }
 
-/// The path's id and the JSON body, or the response refusing them.
-async fn id_and_body<T: DeserializeOwned>(
+/// Every write here has one shape: the path's id and the JSON body, the body read into the
+/// service's input (dates that cannot be read are refused together, before anything is
+/// recorded), then the service on a pooled connection. Gives back the id with the result.
+async fn record<B, I, T>(
+    state: &AppState,
+    actor: Actor,
     headers: &HeaderMap,
     raw_id: &str,
     req: Request,
-) -> Result<(String, T), Response> {
-    let Some(id) = uuid_path(raw_id) else {
-        return Err(err(headers, AppError::NotFound));
-    };
-    let body = read_json(headers, req).await?;
-    Ok((id, body))
-}
-
-/// Values the API could not read are refused before anything is recorded.
-fn unreadable(headers: &HeaderMap, errors: FieldErrors) -> Option<Response> {
-    (!errors.is_empty()).then(|| err(headers, ServiceError::Invalid(errors)))
+    input: impl FnOnce(B, &mut FieldErrors) -> I,
+    service: fn(&mut DbConn, &Actor, &str, &I) -> ServiceResult<T>,
+) -> Result<(String, T), Response>
+where
+    B: DeserializeOwned,
+    I: Send + 'static,
+    T: Send + 'static,
+{
+    let (id, b) = id_and_body::<B>(headers, raw_id, req).await?;
+    let mut errors = FieldErrors::new();
+    let input = input(b, &mut errors);
+    if !errors.is_empty() {
+        return Err(err(headers, ServiceError::Invalid(errors)));
+    }
+    let target = id.clone();
+    let done = state
+        .db(move |c| Ok(service(c, &actor, &target, &input)?))
+        .await
+        .map_err(|e| err(headers, e))?;
+    Ok((id, done))
 }
 
 pub async fn record_icpc(
@@ -162,69 +172,32 @@ pub async fn record_icpc(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (id, b) = match id_and_body::<IcpcBody>(&headers, &id, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let mut errors = FieldErrors::new();
-    let input = IcpcInput {
-        held_on: date("held_on", &b.held_on, &mut errors),
+    let input = |b: IcpcBody, errors: &mut FieldErrors| IcpcInput {
+        held_on: date("held_on", &b.held_on, errors),
         chair: b.chair,
         attendees: people(b.attendees),
         decision: b.decision,
         category: b.category,
         summary: b.summary,
         core_group: people(b.core_group),
-        actions: actions(b.actions, &mut errors),
+        actions: actions(b.actions, errors),
     };
-    if let Some(r) = unreadable(&headers, errors) {
-        return r;
-    }
-    match state
-        .db(move |c| Ok(conferences::record_icpc(c, &actor, &id, &input)?))
-        .await
+    match record(
+        &state,
+        actor,
+        &headers,
+        &id,
+        req,
+        input,
+        conferences::record_icpc,
+    )
+    .await
     {
-        Ok(done) => created(
+        Ok((_, done)) => created(
             &format!("/api/v1/conferences/{}", done.conference_id),
             json!(done),
         ),
-        Err(e) => err(&headers, e),
-    }
-}
-
-pub async fn show_conference(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    match state
-        .db(move |c| Ok(conferences::view(c, &actor, &id)?))
-        .await
-    {
-        Ok(view) => Json(view).into_response(),
-        Err(e) => err(&headers, e),
-    }
-}
-
-pub async fn show_cp_plan(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    match state
-        .db(move |c| Ok(plans::view_cp_plan(c, &actor, &id)?))
-        .await
-    {
-        Ok(view) => Json(view).into_response(),
-        Err(e) => err(&headers, e),
+        Err(r) => r,
     }
 }
 
@@ -235,13 +208,8 @@ pub async fn review_cp_plan(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (id, b) = match id_and_body::<ReviewBody>(&headers, &id, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let mut errors = FieldErrors::new();
-    let input = ReviewInput {
-        held_on: date("held_on", &b.held_on, &mut errors),
+    let input = |b: ReviewBody, errors: &mut FieldErrors| ReviewInput {
+        held_on: date("held_on", &b.held_on, errors),
         chair: b.chair,
         attendees: people(b.attendees),
         decision: b.decision,
@@ -249,18 +217,22 @@ pub async fn review_cp_plan(
         summary: b.summary,
         version: b.version,
     };
-    if let Some(r) = unreadable(&headers, errors) {
-        return r;
-    }
-    match state
-        .db(move |c| Ok(conferences::record_review(c, &actor, &id, &input)?))
-        .await
+    match record(
+        &state,
+        actor,
+        &headers,
+        &id,
+        req,
+        input,
+        conferences::record_review,
+    )
+    .await
     {
-        Ok(conference) => created(
+        Ok((_, conference)) => created(
             &format!("/api/v1/conferences/{conference}"),
             json!({ "conference_id": conference }),
         ),
-        Err(e) => err(&headers, e),
+        Err(r) => r,
     }
 }
 
@@ -279,22 +251,19 @@ pub async fn end_cp_plan(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (id, b) = match id_and_body::<EndBody>(&headers, &id, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let mut errors = FieldErrors::new();
-    let input = end_input(b, &mut errors);
-    if let Some(r) = unreadable(&headers, errors) {
-        return r;
-    }
-    let plan = id.clone();
-    match state
-        .db(move |c| Ok(plans::end_cp_plan(c, &actor, &plan, &input)?))
-        .await
+    match record(
+        &state,
+        actor,
+        &headers,
+        &id,
+        req,
+        end_input,
+        plans::end_cp_plan,
+    )
+    .await
     {
-        Ok(()) => Json(json!({ "cp_plan_id": id, "ended": true })).into_response(),
-        Err(e) => err(&headers, e),
+        Ok((id, ())) => Json(json!({ "cp_plan_id": id, "ended": true })).into_response(),
+        Err(r) => r,
     }
 }
 
@@ -305,28 +274,17 @@ pub async fn core_group_meeting(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (id, b) = match id_and_body::<MeetingBody>(&headers, &id, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let mut errors = FieldErrors::new();
-    let input = MeetingInput {
-        held_on: date("held_on", &b.held_on, &mut errors),
+    let input = |b: MeetingBody, errors: &mut FieldErrors| MeetingInput {
+        held_on: date("held_on", &b.held_on, errors),
         summary: b.summary,
     };
-    if let Some(r) = unreadable(&headers, errors) {
-        return r;
-    }
-    let plan = id.clone();
-    match state
-        .db(move |c| Ok(plans::record_core_group_meeting(c, &actor, &plan, &input)?))
-        .await
-    {
-        Ok(meeting) => created(
+    let service = plans::record_core_group_meeting;
+    match record(&state, actor, &headers, &id, req, input, service).await {
+        Ok((id, meeting)) => created(
             &format!("/api/v1/cp-plans/{id}"),
             json!({ "meeting_id": meeting }),
         ),
-        Err(e) => err(&headers, e),
+        Err(r) => r,
     }
 }
 
@@ -337,45 +295,26 @@ pub async fn start_cin_plan(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (id, b) = match id_and_body::<CinPlanBody>(&headers, &id, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
+    let input = |b: CinPlanBody, errors: &mut FieldErrors| CinPlanInput {
+        started_on: date("started_on", &b.started_on, errors),
+        actions: actions(b.actions, errors),
     };
-    let mut errors = FieldErrors::new();
-    let input = CinPlanInput {
-        started_on: date("started_on", &b.started_on, &mut errors),
-        actions: actions(b.actions, &mut errors),
-    };
-    if let Some(r) = unreadable(&headers, errors) {
-        return r;
-    }
-    match state
-        .db(move |c| Ok(plans::start_cin_plan(c, &actor, &id, &input)?))
-        .await
+    match record(
+        &state,
+        actor,
+        &headers,
+        &id,
+        req,
+        input,
+        plans::start_cin_plan,
+    )
+    .await
     {
-        Ok(plan) => created(
+        Ok((_, plan)) => created(
             &format!("/api/v1/cin-plans/{plan}"),
             json!({ "cin_plan_id": plan }),
         ),
-        Err(e) => err(&headers, e),
-    }
-}
-
-pub async fn show_cin_plan(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    match state
-        .db(move |c| Ok(plans::view_cin_plan(c, &actor, &id)?))
-        .await
-    {
-        Ok(view) => Json(view).into_response(),
-        Err(e) => err(&headers, e),
+        Err(r) => r,
     }
 }
 
@@ -386,30 +325,28 @@ pub async fn review_cin_plan(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (id, b) = match id_and_body::<CinReviewBody>(&headers, &id, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let mut errors = FieldErrors::new();
-    let input = CinReviewInput {
-        held_on: date("held_on", &b.held_on, &mut errors),
+    let input = |b: CinReviewBody, errors: &mut FieldErrors| CinReviewInput {
+        held_on: date("held_on", &b.held_on, errors),
         decision: b.decision,
         summary: b.summary,
         version: b.version,
     };
-    if let Some(r) = unreadable(&headers, errors) {
-        return r;
-    }
-    let plan = id.clone();
-    match state
-        .db(move |c| Ok(plans::record_cin_review(c, &actor, &plan, &input)?))
-        .await
+    match record(
+        &state,
+        actor,
+        &headers,
+        &id,
+        req,
+        input,
+        plans::record_cin_review,
+    )
+    .await
     {
-        Ok(review) => created(
+        Ok((id, review)) => created(
             &format!("/api/v1/cin-plans/{id}"),
             json!({ "review_id": review }),
         ),
-        Err(e) => err(&headers, e),
+        Err(r) => r,
     }
 }
 
@@ -420,30 +357,27 @@ pub async fn end_cin_plan(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (id, b) = match id_and_body::<EndBody>(&headers, &id, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let mut errors = FieldErrors::new();
-    let input = end_input(b, &mut errors);
-    if let Some(r) = unreadable(&headers, errors) {
-        return r;
-    }
-    let plan = id.clone();
-    match state
-        .db(move |c| Ok(plans::end_cin_plan(c, &actor, &plan, &input)?))
-        .await
+    match record(
+        &state,
+        actor,
+        &headers,
+        &id,
+        req,
+        end_input,
+        plans::end_cin_plan,
+    )
+    .await
     {
-        Ok(()) => Json(json!({ "cin_plan_id": id, "ended": true })).into_response(),
-        Err(e) => err(&headers, e),
+        Ok((id, ())) => Json(json!({ "cin_plan_id": id, "ended": true })).into_response(),
+        Err(r) => r,
     }
 }
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/section47/{id}/icpc", post(record_icpc))
-        .route("/conferences/{id}", get(show_conference))
-        .route("/cp-plans/{id}", get(show_cp_plan))
+        .route("/conferences/{id}", get_by_id(conferences::view))
+        .route("/cp-plans/{id}", get_by_id(plans::view_cp_plan))
         .route("/cp-plans/{id}/reviews", post(review_cp_plan))
         .route("/cp-plans/{id}/end", post(end_cp_plan))
         .route(
@@ -451,35 +385,33 @@ pub fn routes() -> Router<AppState> {
             post(core_group_meeting),
         )
         .route("/episodes/{id}/cin-plans", post(start_cin_plan))
-        .route("/cin-plans/{id}", get(show_cin_plan))
+        .route("/cin-plans/{id}", get_by_id(plans::view_cin_plan))
         .route("/cin-plans/{id}/reviews", post(review_cin_plan))
         .route("/cin-plans/{id}/end", post(end_cin_plan))
 }
 
 // ---- the OpenAPI document ----
 
-fn reference(name: &str) -> Value {
-    json!({ "$ref": format!("#/components/schemas/{name}") })
-}
-
+/// The responses of every operation here: its success and the errors they share.
 fn responses(success: &str, description: &str, schema: &str) -> Value {
-    let e = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": reference("Error") } } });
-    json!({
-        success: { "description": description, "content": { "application/json": { "schema": reference(schema) } } },
-        "401": e("No valid API token."),
-        "403": e("The token's user or scopes may not do this (recorded in the audit log, naming the child)."),
-        "404": e("Not found."),
-        "409": e("Refused as things stand: the plan changed since `version` was read, the child already has an open plan, the plan has ended, the episode is closed, or the enquiry concluded no conference was needed."),
-        "422": e("Some fields need correcting; `fields` lists them."),
-    })
-}
-
-fn id_param(description: &str) -> Value {
-    json!({ "name": "id", "in": "path", "required": true, "description": description, "schema": { "type": "string", "format": "uuid" } })
-}
-
-fn body(schema: &str) -> Value {
-    json!({ "required": true, "content": { "application/json": { "schema": reference(schema) } } })
+    crate::api::doc::responses(
+        &[
+            ("401", "No valid API token."),
+            (
+                "403",
+                "The token's user or scopes may not do this (recorded in the audit log, naming the child).",
+            ),
+            ("404", "Not found."),
+            (
+                "409",
+                "Refused as things stand: the plan changed since `version` was read, the child already has an open plan, the plan has ended, the episode is closed, or the enquiry concluded no conference was needed.",
+            ),
+            ("422", "Some fields need correcting; `fields` lists them."),
+        ],
+        success,
+        description,
+        schema,
+    )
 }
 
 fn operation(
@@ -574,10 +506,6 @@ pub fn add_paths(paths: &mut Map<String, Value>) {
         Some("PlanEndInput"),
         ("200", "Ended.", "PlanEnded"),
     )}));
-}
-
-fn string(description: &str) -> Value {
-    json!({ "type": "string", "description": description })
 }
 
 fn date_field(description: &str) -> Value {

@@ -2,12 +2,11 @@
 //! through the same services as the pages (scopes `casework:read` and `casework:write`).
 //! Changes to an enquiry or an action carry the `version` last read; a stale one is a 409.
 
-use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::response::Response;
+use axum::routing::post;
 use cairn_core::ServiceError;
 use cairn_core::casework::actions::{self, ActionInput};
 use cairn_core::casework::section47::{self, OutcomeInput, Section47View};
@@ -19,7 +18,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::api::{ApiActor, created, err, read_json};
+use crate::api::doc::{body, id_param, string};
+use crate::api::{ApiActor, created, err, get_by_id, id_and_body, json_reply};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -29,18 +29,22 @@ pub fn routes() -> Router<AppState> {
             "/episodes/{id}/strategy-discussions",
             post(record_discussion),
         )
-        .route("/strategy-discussions/{id}", get(show_discussion))
-        .route("/section47/{id}", get(show_section47))
+        .route(
+            "/strategy-discussions/{id}",
+            get_by_id(|c, actor, id| strategy::view(c, actor, id).map(|v| discussion_json(&v))),
+        )
+        .route(
+            "/section47/{id}",
+            get_by_id(|c, actor, id| section47::view(c, actor, id).map(|v| section47_json(&v))),
+        )
         .route("/section47/{id}/outcome", post(record_outcome))
         .route("/section47/{id}/sign-off", post(sign_off))
         .route("/episodes/{id}/visits", post(record_visit))
-        .route("/visits/{id}", get(show_visit))
+        .route(
+            "/visits/{id}",
+            get_by_id(|c, actor, id| visits::view(c, actor, id).map(|v| visit_json(&v))),
+        )
         .route("/actions/{id}/close", post(close_action))
-}
-
-/// Ids in paths are UUIDs; anything else is simply not found.
-fn uuid_path(raw: &str) -> Option<String> {
-    uuid::Uuid::parse_str(raw).ok().map(|u| u.to_string())
 }
 
 /// An RFC 3339 time as stored (UTC); a field error naming `field` when it cannot be read.
@@ -157,11 +161,8 @@ async fn record_discussion(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(referral_id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    let b: DiscussionBody = match read_json(&headers, req).await {
-        Ok(b) => b,
+    let (referral_id, b) = match id_and_body::<DiscussionBody>(&headers, &id, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let held_at = match instant("held_at", b.held_at.as_deref()) {
@@ -205,21 +206,6 @@ async fn record_discussion(
     }
 }
 
-async fn show_discussion(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    match state.db(move |c| Ok(strategy::view(c, &actor, &id)?)).await {
-        Ok(v) => Json(discussion_json(&v)).into_response(),
-        Err(e) => err(&headers, e),
-    }
-}
-
 fn section47_json(v: &Section47View) -> Value {
     let e = &v.enquiry;
     json!({
@@ -241,24 +227,6 @@ fn section47_json(v: &Section47View) -> Value {
         "needs_conference": v.needs_conference,
         "version": e.version,
     })
-}
-
-async fn show_section47(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    match state
-        .db(move |c| Ok(section47::view(c, &actor, &id)?))
-        .await
-    {
-        Ok(v) => Json(section47_json(&v)).into_response(),
-        Err(e) => err(&headers, e),
-    }
 }
 
 /// The body of `POST /section47/{id}/outcome`.
@@ -296,11 +264,8 @@ async fn record_outcome(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    let b: OutcomeBody = match read_json(&headers, req).await {
-        Ok(b) => b,
+    let (id, b) = match id_and_body::<OutcomeBody>(&headers, &id, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let input = OutcomeInput {
@@ -308,16 +273,13 @@ async fn record_outcome(
         outcome_on: b.outcome_on,
         notes: b.notes,
     };
-    match state
+    let result = state
         .db(move |c| {
             section47::record_outcome(c, &actor, &id, b.version, &input)?;
             changed(c, &id)
         })
-        .await
-    {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => err(&headers, e),
-    }
+        .await;
+    json_reply(&headers, result)
 }
 
 async fn sign_off(
@@ -327,24 +289,18 @@ async fn sign_off(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    let b: VersionBody = match read_json(&headers, req).await {
-        Ok(b) => b,
+    let (id, b) = match id_and_body::<VersionBody>(&headers, &id, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let settings = state.settings.clone();
-    match state
+    let result = state
         .db(move |c| {
             section47::sign_off(c, &actor, &settings, &id, b.version)?;
             changed(c, &id)
         })
-        .await
-    {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => err(&headers, e),
-    }
+        .await;
+    json_reply(&headers, result)
 }
 
 /// The body of `POST /episodes/{id}/visits`.
@@ -388,11 +344,8 @@ async fn record_visit(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(referral_id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    let b: VisitBody = match read_json(&headers, req).await {
-        Ok(b) => b,
+    let (referral_id, b) = match id_and_body::<VisitBody>(&headers, &id, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let visited_at = match instant("visited_at", b.visited_at.as_deref()) {
@@ -421,21 +374,6 @@ async fn record_visit(
     }
 }
 
-async fn show_visit(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    match state.db(move |c| Ok(visits::view(c, &actor, &id)?)).await {
-        Ok(v) => Json(visit_json(&v)).into_response(),
-        Err(e) => err(&headers, e),
-    }
-}
-
 /// The body of `POST /actions/{id}/close`.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -453,11 +391,8 @@ async fn close_action(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    let b: CloseBody = match read_json(&headers, req).await {
-        Ok(b) => b,
+    let (id, b) = match id_and_body::<CloseBody>(&headers, &id, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let status = match ActionStatus::from_code(b.status.trim()) {
@@ -469,48 +404,38 @@ async fn close_action(
             );
         }
     };
-    match state
+    let result = state
         .db(move |c| {
             actions::close(c, &actor, &id, b.version, status, &b.note)?;
             let row = cairn_db::casework::actions::find(c, &id)?.ok_or(AppError::NotFound)?;
             Ok(json!({ "id": row.id, "status": row.status, "version": row.version }))
         })
-        .await
-    {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => err(&headers, e),
-    }
+        .await;
+    json_reply(&headers, result)
 }
 
 // ---- the OpenAPI document ----
 
-fn reference(name: &str) -> Value {
-    json!({ "$ref": format!("#/components/schemas/{name}") })
-}
-
+/// The responses of every operation here: its success and the errors they share.
 fn responses(code: &str, description: &str, schema: &str) -> Value {
-    let e = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": reference("Error") } } });
-    let mut r = json!({
-        "401": e("No valid API token."),
-        "403": e("The token's user or scopes may not do this (recorded in the audit log, naming the child)."),
-        "404": e("Not found."),
-        "409": e("The episode is closed, or someone else changed the record first (send the version you last read)."),
-        "422": e("Some fields need correcting; `fields` lists them."),
-    });
-    r[code] = json!({ "description": description, "content": { "application/json": { "schema": reference(schema) } } });
-    r
-}
-
-fn id_param(description: &str) -> Value {
-    json!({ "name": "id", "in": "path", "required": true, "description": description, "schema": { "type": "string", "format": "uuid" } })
-}
-
-fn body(schema: &str) -> Value {
-    json!({ "required": true, "content": { "application/json": { "schema": reference(schema) } } })
-}
-
-fn string(description: &str) -> Value {
-    json!({ "type": "string", "description": description })
+    crate::api::doc::responses(
+        &[
+            ("401", "No valid API token."),
+            (
+                "403",
+                "The token's user or scopes may not do this (recorded in the audit log, naming the child).",
+            ),
+            ("404", "Not found."),
+            (
+                "409",
+                "The episode is closed, or someone else changed the record first (send the version you last read).",
+            ),
+            ("422", "Some fields need correcting; `fields` lists them."),
+        ],
+        code,
+        description,
+        schema,
+    )
 }
 
 fn codes<T: cairn_domain::codes::CodeList>(list: &[T]) -> Vec<&'static str> {

@@ -15,41 +15,19 @@ use cairn_domain::dates::parse_iso_date;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::api::{ApiActor, created, err, read_json};
+use crate::api::doc::{body, id_param, reference, string};
+use crate::api::{ApiActor, created, err, get_by_id, id_and_body, json_reply, uuid_path};
 use crate::error::AppError;
 use crate::pages::uk_time::today_in_england;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/episodes/{id}", get(episode))
+        .route("/episodes/{id}", get_by_id(my_work::episode))
         .route("/episodes/{id}/closure", post(request_closure))
         .route("/closures/{id}/review", post(review_closure))
         .route("/my-work", get(mine))
         .route("/team-work", get(team))
-}
-
-/// Ids in paths are UUIDs; anything else is simply not found.
-fn uuid_path(raw: &str) -> Option<String> {
-    uuid::Uuid::parse_str(raw).ok().map(|u| u.to_string())
-}
-
-async fn episode(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    match state
-        .db(move |c| Ok(my_work::episode(c, &actor, &id)?))
-        .await
-    {
-        Ok(view) => Json(view).into_response(),
-        Err(e) => err(&headers, e),
-    }
 }
 
 /// The body of `POST /episodes/{id}/closure`.
@@ -68,11 +46,8 @@ async fn request_closure(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    let body: ClosureBody = match read_json(&headers, req).await {
-        Ok(b) => b,
+    let (id, body) = match id_and_body::<ClosureBody>(&headers, &id, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let closed_on = match body.closed_on.trim() {
@@ -126,11 +101,8 @@ async fn review_closure(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(id) = uuid_path(&id) else {
-        return err(&headers, AppError::NotFound);
-    };
-    let body: ReviewBody = match read_json(&headers, req).await {
-        Ok(b) => b,
+    let (id, body) = match id_and_body::<ReviewBody>(&headers, &id, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let review = ClosureReview {
@@ -156,13 +128,10 @@ async fn mine(
     headers: HeaderMap,
 ) -> Response {
     let today = today_in_england();
-    match state
+    let result = state
         .db(move |c| Ok(my_work::for_user(c, &actor, today)?))
-        .await
-    {
-        Ok(work) => Json(work).into_response(),
-        Err(e) => err(&headers, e),
-    }
+        .await;
+    json_reply(&headers, result)
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -185,38 +154,35 @@ async fn team(
         },
     };
     let today = today_in_england();
-    match state
+    let result = state
         .db(move |c| Ok(my_work::for_team(c, &actor, team.as_deref(), today)?))
-        .await
-    {
-        Ok(work) => Json(work).into_response(),
-        Err(e) => err(&headers, e),
-    }
+        .await;
+    json_reply(&headers, result)
 }
 
-fn reference(name: &str) -> Value {
-    json!({ "$ref": format!("#/components/schemas/{name}") })
-}
-
+/// The responses of every operation here: its success and the errors they share.
 fn responses(success: &str, description: &str, schema: &str) -> Value {
-    let e = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": reference("Error") } } });
-    let mut r = json!({
-        "401": e("No valid API token."),
-        "403": e("The token's user or scopes may not do this (recorded in the audit log)."),
-        "404": e("Not found."),
-        "409": e("Someone else got there first, or the episode is closed or cannot close now."),
-        "422": e("Some fields need correcting; `fields` lists them. A refused closure lists each piece of open work under the field `closure`."),
-    });
-    r[success] = json!({ "description": description, "content": { "application/json": { "schema": reference(schema) } } });
-    r
-}
-
-fn id_param(description: &str) -> Value {
-    json!({ "name": "id", "in": "path", "required": true, "description": description, "schema": { "type": "string", "format": "uuid" } })
-}
-
-fn body(schema: &str) -> Value {
-    json!({ "required": true, "content": { "application/json": { "schema": reference(schema) } } })
+    crate::api::doc::responses(
+        &[
+            ("401", "No valid API token."),
+            (
+                "403",
+                "The token's user or scopes may not do this (recorded in the audit log).",
+            ),
+            ("404", "Not found."),
+            (
+                "409",
+                "Someone else got there first, or the episode is closed or cannot close now.",
+            ),
+            (
+                "422",
+                "Some fields need correcting; `fields` lists them. A refused closure lists each piece of open work under the field `closure`.",
+            ),
+        ],
+        success,
+        description,
+        schema,
+    )
 }
 
 pub fn add_paths(paths: &mut Map<String, Value>) {
@@ -267,10 +233,6 @@ pub fn add_paths(paths: &mut Map<String, Value>) {
             "responses": responses("200", "The team's work.", "TeamWork"),
         }
     }));
-}
-
-fn string(description: &str) -> Value {
-    json!({ "type": "string", "description": description })
 }
 
 fn date(description: &str) -> Value {

@@ -22,9 +22,9 @@ use cairn_domain::dates::{DateParts, format_long, parse_date_parts};
 use cairn_domain::policy::Action;
 use cairn_domain::validation::FieldErrors;
 
+use super::common::{load, query_of, version_of};
 use crate::admin::path_id;
 use crate::error::AppError;
-use crate::form::FormData;
 use crate::layout::{Errors, Layout};
 use crate::pages::uk_time::{today_in_england, uk_time};
 use crate::session::{CurrentUser, VerifiedForm, render_with};
@@ -158,6 +158,36 @@ pub fn lines(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// One action in a table of the actions agreed (`action_table.html`).
+pub struct ActionLine {
+    pub id: String,
+    pub description: String,
+    pub owner: String,
+    pub due: String,
+    pub status: String,
+    pub status_class: &'static str,
+    pub overdue: bool,
+}
+
+/// The actions agreed at a discussion, conference or plan, as their tables show them.
+pub fn action_lines(rows: &[cairn_db::casework::actions::CaseActionRow]) -> Vec<ActionLine> {
+    let today = today_in_england();
+    rows.iter()
+        .map(|a| {
+            let status = ActionStatus::from_code(&a.status).unwrap_or(ActionStatus::Open);
+            ActionLine {
+                id: a.id.clone(),
+                description: a.description.clone(),
+                owner: a.owner_name.clone(),
+                due: format_long(a.due_on),
+                status: status.label().to_string(),
+                status_class: status_class(status),
+                overdue: status == ActionStatus::Open && a.due_on < today,
+            }
+        })
+        .collect()
+}
+
 /// What a posted action close form holds.
 #[derive(Clone, Debug, Default)]
 pub struct CloseValues {
@@ -259,13 +289,6 @@ fn action_page(
     }
 }
 
-async fn load(state: &AppState, user: &CurrentUser, id: String) -> Result<ActionView, AppError> {
-    let actor = user.actor.clone();
-    state
-        .db(move |c| Ok(strategy::view_action(c, &actor, &id)?))
-        .await
-}
-
 /// `GET /actions/{id}`: the action, where it was agreed, and a form to close it.
 pub async fn show(
     State(state): State<AppState>,
@@ -274,13 +297,13 @@ pub async fn show(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let query = FormData::parse(q.unwrap_or_default().as_bytes());
+    let query = query_of(q);
     let notice = if query.get("closed") == "1" {
         "The action has been closed.".to_string()
     } else {
         String::new()
     };
-    let view = load(&state, &user, id).await?;
+    let view = load(&state, &user.actor, id, strategy::view_action).await?;
     let page = action_page(
         &user,
         view,
@@ -302,11 +325,7 @@ pub async fn close(
         status: form.data.string("status"),
         note: form.data.string("note"),
     };
-    let Ok(version) = form.data.get("version").trim().parse::<i32>() else {
-        return Err(AppError::BadRequest(
-            "The form was missing the action's version: open the action again".into(),
-        ));
-    };
+    let version = version_of(&form.data, "action")?;
     let status = match v.status.as_str() {
         "done" => Some(ActionStatus::Done),
         "cancelled" => Some(ActionStatus::Cancelled),
@@ -342,7 +361,7 @@ pub async fn close(
         Err(ServiceError::Conflict(m)) => (Errors::one("close-action", &m), StatusCode::CONFLICT),
         Err(e) => return Err(e.into()),
     };
-    let view = load(&state, &form.user, id).await?;
+    let view = load(&state, &form.user.actor, id, strategy::view_action).await?;
     let page = action_page(&form.user, view, errors, String::new(), v);
     Ok(render_with(status, &page))
 }

@@ -24,11 +24,12 @@ use cairn_domain::casework::{
     AssessmentOutcome, AssessmentStatus, FrameworkArea, FrameworkDomain, QualityRating,
 };
 use cairn_domain::codes::AssessmentFactor;
-use cairn_domain::dates::{DateParts, format_long, parse_date_parts};
+use cairn_domain::dates::{DateParts, format_long};
 use cairn_domain::policy::Action;
 use cairn_domain::validation::FieldErrors;
 use chrono::NaiveDate;
 
+use super::common::{load, query_of, read_date, version_of};
 use crate::admin::{Tag, path_id};
 use crate::error::AppError;
 use crate::form::FormData;
@@ -47,29 +48,6 @@ pub fn routes() -> Router<AppState> {
         .route("/assessments/{id}/submit", post(submit))
         .route("/assessments/{id}/review", post(review))
         .route("/assessments/{id}/revise", post(revise))
-}
-
-fn read_date(
-    parts: &DateParts,
-    field: &str,
-    label: &str,
-    errors: &mut FieldErrors,
-) -> Option<NaiveDate> {
-    match parse_date_parts(parts, label) {
-        Ok(d) => d,
-        Err(e) => {
-            errors.push(field, e.to_string());
-            None
-        }
-    }
-}
-
-fn version_of(data: &FormData) -> Result<i32, AppError> {
-    data.get("version").trim().parse::<i32>().map_err(|_| {
-        AppError::BadRequest(
-            "The form was missing the assessment's version: open the assessment again".into(),
-        )
-    })
 }
 
 fn status_tag(status: AssessmentStatus) -> Tag {
@@ -739,13 +717,6 @@ fn notice_for(query: &FormData) -> String {
         .unwrap_or_default()
 }
 
-async fn load(state: &AppState, actor: &Actor, id: &str) -> Result<AssessmentView, AppError> {
-    let (actor, id) = (actor.clone(), id.to_string());
-    state
-        .db(move |c| Ok(assessments::view(c, &actor, &id)?))
-        .await
-}
-
 async fn render(
     state: &AppState,
     user: &CurrentUser,
@@ -754,7 +725,7 @@ async fn render(
     errors: Errors,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let view = load(state, &user.actor, id).await?;
+    let view = load(state, &user.actor, id.to_string(), assessments::view).await?;
     let page = assessment_page(user, &state.settings, &view, typed, errors, String::new());
     Ok(render_with(status, &page))
 }
@@ -766,8 +737,8 @@ pub async fn show(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let query = FormData::parse(q.unwrap_or_default().as_bytes());
-    let view = load(&state, &user.actor, &id).await?;
+    let query = query_of(q);
+    let view = load(&state, &user.actor, id, assessments::view).await?;
     let typed = Typed {
         form: None,
         review: None,
@@ -806,7 +777,7 @@ async fn change(
     how: Change,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let version = version_of(&form.data)?;
+    let version = version_of(&form.data, "assessment")?;
     let typed = AssessmentForm::from_form(&form.data);
     let (input, date_errors) = typed.to_input();
     let retyped = |errors, status| {
@@ -872,7 +843,7 @@ pub async fn review(
     form: VerifiedForm,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let version = version_of(&form.data)?;
+    let version = version_of(&form.data, "assessment")?;
     let typed = ReviewForm::from_form(&form.data);
     let (input, date_errors) = typed.to_input();
     let retyped = || Typed {
@@ -911,7 +882,7 @@ pub async fn revise(
     form: VerifiedForm,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let version = version_of(&form.data)?;
+    let version = version_of(&form.data, "assessment")?;
     let actor = form.user.actor.clone();
     let aid = id.clone();
     let result = state
@@ -1052,10 +1023,13 @@ async fn render_start(
     errors: Errors,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let (actor, rid) = (user.actor.clone(), referral_id.to_string());
-    let ctx = state
-        .db(move |c| Ok(assessments::start_context(c, &actor, &rid)?))
-        .await?;
+    let ctx = load(
+        state,
+        &user.actor,
+        referral_id.to_string(),
+        assessments::start_context,
+    )
+    .await?;
     Ok(render_with(status, &start_page(user, &ctx, typed, errors)))
 }
 

@@ -19,14 +19,14 @@ use cairn_domain::casework::{
     Section47Outcome, StrategyDecision,
 };
 use cairn_domain::codes::{CategoryOfAbuse, PrimaryNeed, ReasonForClosure, ReferralSource};
-use cairn_domain::dates::{DateParts, format_long, parse_date_parts};
+use cairn_domain::dates::{DateParts, format_long};
 use cairn_domain::policy::Action;
 use cairn_domain::validation::FieldErrors;
 
+use super::common::{load, query_of, read_date};
 use super::my_work::{WorkLine, overdue_text};
 use crate::admin::path_id;
 use crate::error::AppError;
-use crate::form::FormData;
 use crate::layout::{Errors, Layout};
 use crate::pages::labels::{code_options_with_codes, label_with_code};
 use crate::pages::uk_time::{today_in_england, uk_time};
@@ -443,13 +443,6 @@ fn episode_page(user: &CurrentUser, v: &EpisodeView, notice: String) -> EpisodeP
     }
 }
 
-async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<EpisodeView, AppError> {
-    let (actor, id) = (user.actor.clone(), id.to_string());
-    state
-        .db(move |c| Ok(my_work::episode(c, &actor, &id)?))
-        .await
-}
-
 async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -457,14 +450,14 @@ async fn show(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let query = FormData::parse(q.unwrap_or_default().as_bytes());
+    let query = query_of(q);
     let notice = match query.get("closure") {
         "requested" => "The request to close the episode has been sent to a manager.",
         "authorised" => "The closure is authorised: the episode is closed.",
         "returned" => "The closure request has been returned to the worker with your comments.",
         _ => "",
     };
-    let v = load(&state, &user, &id).await?;
+    let v = load(&state, &user.actor, id, my_work::episode).await?;
     Ok(render_with(
         StatusCode::OK,
         &episode_page(&user, &v, notice.to_string()),
@@ -602,7 +595,7 @@ async fn close_form(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let v = load(&state, &user, &id).await?;
+    let v = load(&state, &user.actor, id, my_work::episode).await?;
     Ok(render_with(
         StatusCode::OK,
         &closure_page(&user, &v, Errors::default(), Typed::default()),
@@ -621,14 +614,16 @@ async fn request(
         summary: form.data.string("summary"),
         ..Typed::default()
     };
-    let closed_on = match parse_date_parts(&typed.closed_on, "The closure date") {
-        Ok(d) => d,
-        Err(e) => {
-            let mut errors = FieldErrors::new();
-            errors.push("closed_on", e.to_string());
-            return rerender(&state, &form.user, &id, &errors, typed).await;
-        }
-    };
+    let mut errors = FieldErrors::new();
+    let closed_on = read_date(
+        &typed.closed_on,
+        "closed_on",
+        "The closure date",
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return rerender(&state, &form.user, &id, &errors, typed).await;
+    }
     let input = ClosureInput {
         closed_on,
         reason: typed.reason.clone(),
@@ -687,7 +682,7 @@ async fn rerender_with(
     typed: Typed,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let v = load(state, user, id).await?;
+    let v = load(state, &user.actor, id.to_string(), my_work::episode).await?;
     Ok(render_with(
         status,
         &closure_page(user, &v, page_errors(errors), typed),

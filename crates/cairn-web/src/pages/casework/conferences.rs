@@ -10,24 +10,23 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use cairn_core::Actor;
 use cairn_core::casework::conferences::{
     self, ConferenceView, IcpcContext, IcpcInput, IcpcRecorded, PersonInRole, ReviewInput,
     Timeliness,
 };
 use cairn_core::casework::plans::{self, CpPlanView};
-use cairn_db::DbConn;
 use cairn_domain::casework::timescales::Due;
-use cairn_domain::casework::{ActionStatus, Agency, ConferenceDecision, ConferenceKind};
+use cairn_domain::casework::{Agency, ConferenceDecision, ConferenceKind};
 use cairn_domain::codes::CategoryOfAbuse;
-use cairn_domain::dates::{DateParts, format_long, parse_date_parts};
+use cairn_domain::dates::{DateParts, format_long};
 use cairn_domain::validation::FieldErrors;
 
 use super::actions::{
-    ActionRowValues, action_date_errors, action_row_values, blank_action_rows, in_page_order,
-    lines, parse_action_rows,
+    ActionLine, ActionRowValues, action_date_errors, action_lines, action_row_values,
+    blank_action_rows, in_page_order, lines, parse_action_rows,
 };
-use crate::admin::{Answer, answer, path_id};
+use super::common::{load, load_with_owners, query_of, read_date, recorded, version_of};
+use crate::admin::{answer, path_id};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::{Errors, Layout};
@@ -92,31 +91,6 @@ pub fn person_inputs(rows: &[PersonRow]) -> Vec<PersonInRole> {
         .collect()
 }
 
-/// Reads a date input into `errors` (against `field`) when it cannot be read.
-pub fn read_date(
-    parts: &DateParts,
-    field: &str,
-    label: &str,
-    errors: &mut FieldErrors,
-) -> Option<chrono::NaiveDate> {
-    match parse_date_parts(parts, label) {
-        Ok(d) => d,
-        Err(e) => {
-            errors.push(field, e.to_string());
-            None
-        }
-    }
-}
-
-/// The page's own problems first (an unreadable date is the clearer message), then the
-/// service's.
-pub fn merged(mut page: FieldErrors, service: FieldErrors) -> FieldErrors {
-    for e in service {
-        page.push(e.field, e.message);
-    }
-    page
-}
-
 /// A due date as shown: the date, whether it was met, and how it was worked out.
 #[derive(Clone, Debug, Default)]
 pub struct DueLine {
@@ -145,28 +119,6 @@ pub fn tag_class(t: Timeliness) -> &'static str {
         Timeliness::NotYetDue => "govuk-tag--grey",
         Timeliness::Late(_) | Timeliness::Overdue(_) => "govuk-tag--red",
     }
-}
-
-/// The people who may own an action: the episode's team, and whoever is recording.
-pub fn owner_choices(
-    c: &mut DbConn,
-    referral_id: &str,
-    actor: &Actor,
-) -> Result<Vec<(String, String)>, AppError> {
-    let team = cairn_db::front_door::referrals::find(c, referral_id)?.map(|r| r.team_id);
-    let mut out: Vec<(String, String)> = match team {
-        Some(t) => cairn_db::users::active_in_team(c, &t)?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect(),
-        None => Vec::new(),
-    };
-    if let Some(me) = actor.user_id_string()
-        && !out.iter().any(|(id, _)| *id == me)
-    {
-        out.insert(0, (me, actor.display_name.clone()));
-    }
-    Ok(out)
 }
 
 fn agencies() -> Vec<(String, String)> {
@@ -302,17 +254,13 @@ fn icpc_page(
 
 async fn icpc_context(
     state: &AppState,
-    actor: &Actor,
+    actor: &cairn_core::Actor,
     s47_id: String,
 ) -> Result<(IcpcContext, Vec<(String, String)>), AppError> {
-    let actor = actor.clone();
-    state
-        .db(move |c| {
-            let ctx = conferences::icpc_context(c, &actor, &s47_id)?;
-            let owners = owner_choices(c, &ctx.section47.referral_id, &actor)?;
-            Ok((ctx, owners))
-        })
-        .await
+    load_with_owners(state, actor, s47_id, conferences::icpc_context, |ctx| {
+        &ctx.section47.referral_id
+    })
+    .await
 }
 
 /// `GET /section47/{id}/icpc/new`
@@ -370,35 +318,22 @@ pub async fn create_icpc(
     let outcome = state
         .db(move |c| answer(conferences::record_icpc(c, &actor, &s47, &input)))
         .await?;
-    let (errors, status) = match outcome {
-        Answer::Done(IcpcRecorded {
+    let withheld = held_on.is_some().then_some("held_on");
+    let (errors, status) = match recorded(outcome, page_errors, withheld, "conference-form") {
+        Ok(IcpcRecorded {
             cp_plan_id: Some(plan),
             ..
-        }) if page_errors.is_empty() => {
+        }) => {
             return Ok(Redirect::to(&format!("/cp-plans/{plan}?done=started")).into_response());
         }
-        Answer::Done(recorded) if page_errors.is_empty() => {
+        Ok(recorded) => {
             return Ok(Redirect::to(&format!(
                 "/conferences/{}?recorded=1",
                 recorded.conference_id
             ))
             .into_response());
         }
-        Answer::Done(_) => (page_errors, StatusCode::UNPROCESSABLE_ENTITY),
-        Answer::Invalid(e) => {
-            let withheld = if held_on.is_some() { "held_on" } else { "" };
-            let e = FieldErrors(
-                e.into_iter()
-                    .filter(|x| x.field != withheld || page_ok)
-                    .collect(),
-            );
-            (merged(page_errors, e), StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Answer::Conflict(m) => {
-            let mut e = FieldErrors::new();
-            e.push("conference-form", m);
-            (e, StatusCode::CONFLICT)
-        }
+        Err(problem) => problem,
     };
     let (ctx, owners) = icpc_context(&state, &form.user.actor, id).await?;
     let errors = Errors::from_fields(&in_page_order(&errors, ICPC_ORDER));
@@ -419,38 +354,6 @@ pub struct AttendeeLine {
     pub name: String,
     pub agency: String,
     pub role: String,
-}
-
-pub struct ActionLine {
-    pub id: String,
-    pub description: String,
-    pub owner: String,
-    pub due: String,
-    pub status: String,
-    pub status_class: &'static str,
-    pub overdue: bool,
-}
-
-pub fn action_lines(rows: &[cairn_db::casework::actions::CaseActionRow]) -> Vec<ActionLine> {
-    let today = today_in_england();
-    rows.iter()
-        .map(|a| {
-            let status = ActionStatus::from_code(&a.status).unwrap_or(ActionStatus::Open);
-            ActionLine {
-                id: a.id.clone(),
-                description: a.description.clone(),
-                owner: a.owner_name.clone(),
-                due: format_long(a.due_on),
-                status: status.label().to_string(),
-                status_class: match status {
-                    ActionStatus::Open => "govuk-tag--blue",
-                    ActionStatus::Done => "govuk-tag--green",
-                    ActionStatus::Cancelled => "govuk-tag--grey",
-                },
-                overdue: status == ActionStatus::Open && a.due_on < today,
-            }
-        })
-        .collect()
 }
 
 pub fn agency_label(code: &str) -> String {
@@ -543,11 +446,8 @@ pub async fn show(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let query = FormData::parse(q.unwrap_or_default().as_bytes());
-    let actor = user.actor.clone();
-    let view = state
-        .db(move |c| Ok(conferences::view(c, &actor, &id)?))
-        .await?;
+    let query = query_of(q);
+    let view = load(&state, &user.actor, id, conferences::view).await?;
     let notice = if query.get("recorded") == "1" {
         "Conference recorded".to_string()
     } else {
@@ -649,17 +549,6 @@ fn review_page(
     }
 }
 
-async fn plan_view(
-    state: &AppState,
-    actor: &Actor,
-    plan_id: String,
-) -> Result<CpPlanView, AppError> {
-    let actor = actor.clone();
-    state
-        .db(move |c| Ok(plans::view_cp_plan(c, &actor, &plan_id)?))
-        .await
-}
-
 /// `GET /cp-plans/{id}/reviews/new`
 pub async fn new_review(
     State(state): State<AppState>,
@@ -667,7 +556,7 @@ pub async fn new_review(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let view = plan_view(&state, &user.actor, id).await?;
+    let view = load(&state, &user.actor, id, plans::view_cp_plan).await?;
     let v = ReviewValues::from_form(&FormData::default());
     let page = review_page(&user, &view, view.plan.version, Errors::default(), v);
     Ok(render_with(StatusCode::OK, &page))
@@ -681,11 +570,7 @@ pub async fn create_review(
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
     let v = ReviewValues::from_form(&form.data);
-    let Ok(version) = form.data.get("version").trim().parse::<i32>() else {
-        return Err(AppError::BadRequest(
-            "The form was missing the plan's version: open the plan again".into(),
-        ));
-    };
+    let version = version_of(&form.data, "plan")?;
     let mut page_errors = FieldErrors::new();
     let held_on = read_date(
         &v.held_on,
@@ -707,19 +592,13 @@ pub async fn create_review(
     let outcome = state
         .db(move |c| answer(conferences::record_review(c, &actor, &plan, &input)))
         .await?;
-    let (errors, status) = match outcome {
-        Answer::Done(_) if page_errors.is_empty() => {
+    let (errors, status) = match recorded(outcome, page_errors, None, "conference-form") {
+        Ok(_) => {
             return Ok(Redirect::to(&format!("/cp-plans/{id}?done=reviewed")).into_response());
         }
-        Answer::Done(_) => (page_errors, StatusCode::UNPROCESSABLE_ENTITY),
-        Answer::Invalid(e) => (merged(page_errors, e), StatusCode::UNPROCESSABLE_ENTITY),
-        Answer::Conflict(m) => {
-            let mut e = FieldErrors::new();
-            e.push("conference-form", m);
-            (e, StatusCode::CONFLICT)
-        }
+        Err(problem) => problem,
     };
-    let view = plan_view(&state, &form.user.actor, id).await?;
+    let view = load(&state, &form.user.actor, id, plans::view_cp_plan).await?;
     let errors = Errors::from_fields(&in_page_order(&errors, REVIEW_ORDER));
     // A stale form keeps what was typed but carries the version it was based on, so sending
     // it again is refused again until the page is reloaded.

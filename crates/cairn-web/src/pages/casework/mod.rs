@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod assessments;
 pub mod closure;
+pub mod common;
 pub mod conferences;
 pub mod my_work;
 pub mod plans;

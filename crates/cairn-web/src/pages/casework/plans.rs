@@ -12,13 +12,15 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use cairn_core::Actor;
+use cairn_core::casework::actions::ActionInput;
 use cairn_core::casework::conferences::{PersonInRole, Timeliness};
 use cairn_core::casework::plans::{
     self, CinPlanForm, CinPlanInput, CinPlanView, CinReviewInput, CpPlanView, EndInput,
     MeetingInput,
 };
 use cairn_core::casework::statutory_calendar;
+use cairn_core::{Actor, ServiceResult};
+use cairn_db::DbConn;
 use cairn_domain::casework::timescales::Due;
 use cairn_domain::casework::{CinPlanEndReason, CinPlanReviewDecision, CpPlanEndReason};
 use cairn_domain::dates::{DateParts, format_long};
@@ -26,12 +28,14 @@ use cairn_domain::policy::Action;
 use cairn_domain::validation::FieldErrors;
 
 use super::actions::{
-    ActionRowValues, action_date_errors, action_row_values, blank_action_rows, in_page_order,
-    lines, parse_action_rows,
+    ActionLine, ActionRowValues, action_date_errors, action_lines, action_row_values,
+    blank_action_rows, in_page_order, lines, parse_action_rows,
+};
+use super::common::{
+    load_with_owners, merged, query_of, read_date, recorded, version_of as version_named,
 };
 use super::conferences::{
-    ActionLine, AttendeeLine, DueLine, action_lines, agency_label, category_label, decision_label,
-    due_line, merged, owner_choices, read_date,
+    AttendeeLine, DueLine, agency_label, category_label, decision_label, due_line,
 };
 use crate::admin::{Answer, answer, path_id};
 use crate::error::AppError;
@@ -78,9 +82,165 @@ fn posted<T>(outcome: Answer<T>, prefix: &str, form_id: &str, done: &'static str
 }
 
 fn version_of(form: &FormData) -> Result<i32, AppError> {
-    form.get("version").trim().parse::<i32>().map_err(|_| {
-        AppError::BadRequest("The form was missing the plan's version: open the plan again".into())
-    })
+    version_named(form, "plan")
+}
+
+/// A form's problems with the page's own (an unreadable date) first.
+fn with_page_errors(result: Posted, page_errors: FieldErrors) -> Posted {
+    match result {
+        Posted::Problem(e, status) => Posted::Problem(merged(page_errors, e), status),
+        done => done,
+    }
+}
+
+/// What differs between a child protection plan's page and a child in need plan's: the
+/// handlers that show a plan and take the forms both pages have (actions, ending the plan)
+/// serve either.
+trait PlanKind: 'static {
+    type View: Send + 'static;
+    type Forms: Default + Send;
+    type Page: askama::Template;
+    /// Where the plans' pages are: `/{PATH}/{id}`.
+    const PATH: &'static str;
+    /// The page's fields in order, for the error summary.
+    const ORDER: &'static [&'static str];
+    fn view(c: &mut DbConn, actor: &Actor, id: &str) -> ServiceResult<Self::View>;
+    fn referral_id(view: &Self::View) -> &str;
+    fn notice(done: &str) -> String;
+    fn page(
+        user: &CurrentUser,
+        view: Self::View,
+        owners: Vec<(String, String)>,
+        errors: Errors,
+        notice: String,
+        f: Self::Forms,
+        action_rows: Vec<ActionRowValues>,
+    ) -> Self::Page;
+    fn add_actions(
+        c: &mut DbConn,
+        actor: &Actor,
+        id: &str,
+        rows: &[ActionInput],
+    ) -> ServiceResult<Vec<String>>;
+    fn end(c: &mut DbConn, actor: &Actor, id: &str, input: &EndInput) -> ServiceResult<()>;
+    /// The page's forms with the end form as typed.
+    fn ending(ended_on: DateParts, reason: String, version: i32) -> Self::Forms;
+}
+
+/// A plan and the people who may own its actions.
+async fn load_plan<K: PlanKind>(
+    state: &AppState,
+    actor: &Actor,
+    id: String,
+) -> Result<(K::View, Vec<(String, String)>), AppError> {
+    load_with_owners(state, actor, id, K::view, K::referral_id).await
+}
+
+/// `GET /cp-plans/{id}`, `GET /cin-plans/{id}`
+async fn show<K: PlanKind>(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let id = path_id(&id)?;
+    let query = query_of(q);
+    let (view, owners) = load_plan::<K>(&state, &user.actor, id).await?;
+    let page = K::page(
+        &user,
+        view,
+        owners,
+        Errors::default(),
+        K::notice(query.get("done")),
+        K::Forms::default(),
+        blank_action_rows(),
+    );
+    Ok(render_with(StatusCode::OK, &page))
+}
+
+/// Shows what a posted form on a plan page came to: back to the page, or the page again
+/// with the problem.
+async fn after_post<K: PlanKind>(
+    state: &AppState,
+    form: &VerifiedForm,
+    id: String,
+    result: Posted,
+    f: K::Forms,
+) -> Result<Response, AppError> {
+    let (errors, status) = match result {
+        Posted::Done(done) => {
+            let to = format!("/{}/{id}?done={done}", K::PATH);
+            return Ok(Redirect::to(&to).into_response());
+        }
+        Posted::Problem(e, status) => (e, status),
+    };
+    let (view, owners) = load_plan::<K>(state, &form.user.actor, id).await?;
+    let errors = Errors::from_fields(&in_page_order(&errors, K::ORDER));
+    let page = K::page(
+        &form.user,
+        view,
+        owners,
+        errors,
+        String::new(),
+        f,
+        action_row_values(&form.data.0),
+    );
+    Ok(render_with(status, &page))
+}
+
+/// Reads the action rows; the page's errors when a due date cannot be read, so nothing is
+/// sent to be recorded.
+fn action_rows_or_errors(form: &FormData) -> Result<Vec<ActionInput>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    action_date_errors(&form.0, &mut errors);
+    errors.into_result(parse_action_rows(&form.0))
+}
+
+/// `POST /cp-plans/{id}/actions`, `POST /cin-plans/{id}/actions`
+async fn add_actions<K: PlanKind>(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: VerifiedForm,
+) -> Result<Response, AppError> {
+    let id = path_id(&id)?;
+    let result = match action_rows_or_errors(&form.data) {
+        Err(e) => Posted::Problem(e, StatusCode::UNPROCESSABLE_ENTITY),
+        Ok(rows) => {
+            let actor = form.user.actor.clone();
+            let plan = id.clone();
+            let outcome = state
+                .db(move |c| answer(K::add_actions(c, &actor, &plan, &rows)))
+                .await?;
+            posted(outcome, "", "actions-form", "actions")
+        }
+    };
+    after_post::<K>(&state, &form, id, result, K::Forms::default()).await
+}
+
+/// `POST /cp-plans/{id}/end`, `POST /cin-plans/{id}/end`
+async fn end<K: PlanKind>(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: VerifiedForm,
+) -> Result<Response, AppError> {
+    let id = path_id(&id)?;
+    let version = version_of(&form.data)?;
+    let ended = form.data.date("end-ended_on");
+    let reason = form.data.string("end-reason");
+    let mut page_errors = FieldErrors::new();
+    let ended_on = read_date(&ended, "end-ended_on", "The end date", &mut page_errors);
+    let input = EndInput {
+        ended_on,
+        reason: reason.clone(),
+        version,
+    };
+    let actor = form.user.actor.clone();
+    let plan = id.clone();
+    let outcome = state
+        .db(move |c| answer(K::end(c, &actor, &plan, &input)))
+        .await?;
+    let result = with_page_errors(posted(outcome, "end-", "end-form", "ended"), page_errors);
+    after_post::<K>(&state, &form, id, result, K::ending(ended, reason, version)).await
 }
 
 fn status_text(
@@ -268,72 +428,6 @@ fn cp_page(
     }
 }
 
-async fn load_cp(
-    state: &AppState,
-    actor: &Actor,
-    id: String,
-) -> Result<(CpPlanView, Vec<(String, String)>), AppError> {
-    let actor = actor.clone();
-    state
-        .db(move |c| {
-            let view = plans::view_cp_plan(c, &actor, &id)?;
-            let owners = owner_choices(c, &view.plan.referral_id, &actor)?;
-            Ok((view, owners))
-        })
-        .await
-}
-
-/// `GET /cp-plans/{id}`
-pub async fn show_cp(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
-    let query = FormData::parse(q.unwrap_or_default().as_bytes());
-    let (view, owners) = load_cp(&state, &user.actor, id).await?;
-    let page = cp_page(
-        &user,
-        view,
-        owners,
-        Errors::default(),
-        cp_notice(query.get("done")),
-        CpPlanForms::default(),
-        blank_action_rows(),
-    );
-    Ok(render_with(StatusCode::OK, &page))
-}
-
-/// Shows what a posted form on the plan page came to: back to the page, or the page again
-/// with the problem.
-async fn after_cp_post(
-    state: &AppState,
-    form: &VerifiedForm,
-    id: String,
-    result: Posted,
-    f: CpPlanForms,
-) -> Result<Response, AppError> {
-    let (errors, status) = match result {
-        Posted::Done(done) => {
-            return Ok(Redirect::to(&format!("/cp-plans/{id}?done={done}")).into_response());
-        }
-        Posted::Problem(e, status) => (e, status),
-    };
-    let (view, owners) = load_cp(state, &form.user.actor, id).await?;
-    let errors = Errors::from_fields(&in_page_order(&errors, CP_ORDER));
-    let page = cp_page(
-        &form.user,
-        view,
-        owners,
-        errors,
-        String::new(),
-        f,
-        action_row_values(&form.data.0),
-    );
-    Ok(render_with(status, &page))
-}
-
 /// `POST /cp-plans/{id}/core-group`
 pub async fn add_member(
     State(state): State<AppState>,
@@ -358,7 +452,7 @@ pub async fn add_member(
         .db(move |c| answer(plans::add_core_group_member(c, &actor, &plan, &input)))
         .await?;
     let result = posted(outcome, "member-", "member-form", "member");
-    after_cp_post(&state, &form, id, result, f).await
+    after_post::<Cp>(&state, &form, id, result, f).await
 }
 
 /// `POST /cp-plans/{id}/core-group-meetings`
@@ -390,80 +484,11 @@ pub async fn add_meeting(
     let outcome = state
         .db(move |c| answer(plans::record_core_group_meeting(c, &actor, &plan, &input)))
         .await?;
-    let result = match posted(outcome, "meeting-", "meeting-form", "meeting") {
-        Posted::Problem(e, status) => Posted::Problem(merged(page_errors, e), status),
-        done => done,
-    };
-    after_cp_post(&state, &form, id, result, f).await
-}
-
-/// Reads the action rows; `None` (with the page's errors) when a due date cannot be read,
-/// so nothing is sent to be recorded.
-fn action_rows_or_errors(
-    form: &FormData,
-) -> Result<Vec<cairn_core::casework::actions::ActionInput>, FieldErrors> {
-    let mut errors = FieldErrors::new();
-    action_date_errors(&form.0, &mut errors);
-    errors.into_result(parse_action_rows(&form.0))
-}
-
-/// `POST /cp-plans/{id}/actions`
-pub async fn add_cp_actions(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    form: VerifiedForm,
-) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
-    let result = match action_rows_or_errors(&form.data) {
-        Err(e) => Posted::Problem(e, StatusCode::UNPROCESSABLE_ENTITY),
-        Ok(rows) => {
-            let actor = form.user.actor.clone();
-            let plan = id.clone();
-            let outcome = state
-                .db(move |c| answer(plans::add_cp_actions(c, &actor, &plan, &rows)))
-                .await?;
-            posted(outcome, "", "actions-form", "actions")
-        }
-    };
-    after_cp_post(&state, &form, id, result, CpPlanForms::default()).await
-}
-
-/// `POST /cp-plans/{id}/end`
-pub async fn end_cp(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    form: VerifiedForm,
-) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
-    let version = version_of(&form.data)?;
-    let f = CpPlanForms {
-        end_ended_on: form.data.date("end-ended_on"),
-        end_reason: form.data.string("end-reason"),
-        version: Some(version),
-        ..CpPlanForms::default()
-    };
-    let mut page_errors = FieldErrors::new();
-    let ended_on = read_date(
-        &f.end_ended_on,
-        "end-ended_on",
-        "The end date",
-        &mut page_errors,
+    let result = with_page_errors(
+        posted(outcome, "meeting-", "meeting-form", "meeting"),
+        page_errors,
     );
-    let input = EndInput {
-        ended_on,
-        reason: f.end_reason.clone(),
-        version,
-    };
-    let actor = form.user.actor.clone();
-    let plan = id.clone();
-    let outcome = state
-        .db(move |c| answer(plans::end_cp_plan(c, &actor, &plan, &input)))
-        .await?;
-    let result = match posted(outcome, "end-", "end-form", "ended") {
-        Posted::Problem(e, status) => Posted::Problem(merged(page_errors, e), status),
-        done => done,
-    };
-    after_cp_post(&state, &form, id, result, f).await
+    after_post::<Cp>(&state, &form, id, result, f).await
 }
 
 // ---- starting a child in need plan ----
@@ -533,14 +558,10 @@ async fn cin_context(
     actor: &Actor,
     referral_id: String,
 ) -> Result<(CinPlanForm, Vec<(String, String)>), AppError> {
-    let actor = actor.clone();
-    state
-        .db(move |c| {
-            let ctx = plans::cin_plan_form(c, &actor, &referral_id)?;
-            let owners = owner_choices(c, &ctx.referral.id, &actor)?;
-            Ok((ctx, owners))
-        })
-        .await
+    load_with_owners(state, actor, referral_id, plans::cin_plan_form, |ctx| {
+        &ctx.referral.id
+    })
+    .await
 }
 
 /// `GET /episodes/{referral_id}/cin-plans/new`
@@ -585,29 +606,12 @@ pub async fn create_cin(
     let outcome = state
         .db(move |c| answer(plans::start_cin_plan(c, &actor, &rid, &input)))
         .await?;
-    let (errors, status) = match outcome {
-        Answer::Done(id) if page_ok => {
+    let withheld = started_on.is_some().then_some("started_on");
+    let (errors, status) = match recorded(outcome, page_errors, withheld, "cin-form") {
+        Ok(id) => {
             return Ok(Redirect::to(&format!("/cin-plans/{id}?done=started")).into_response());
         }
-        Answer::Done(_) => (page_errors, StatusCode::UNPROCESSABLE_ENTITY),
-        Answer::Invalid(e) => {
-            let withheld = if started_on.is_some() {
-                "started_on"
-            } else {
-                ""
-            };
-            let e = FieldErrors(
-                e.into_iter()
-                    .filter(|x| x.field != withheld || page_ok)
-                    .collect(),
-            );
-            (merged(page_errors, e), StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Answer::Conflict(m) => {
-            let mut e = FieldErrors::new();
-            e.push("cin-form", m);
-            (e, StatusCode::CONFLICT)
-        }
+        Err(problem) => problem,
     };
     let (ctx, owners) = cin_context(&state, &form.user.actor, referral_id).await?;
     let errors = Errors::from_fields(&in_page_order(&errors, CIN_NEW_ORDER));
@@ -739,70 +743,6 @@ fn cin_page(
     }
 }
 
-async fn load_cin(
-    state: &AppState,
-    actor: &Actor,
-    id: String,
-) -> Result<(CinPlanView, Vec<(String, String)>), AppError> {
-    let actor = actor.clone();
-    state
-        .db(move |c| {
-            let view = plans::view_cin_plan(c, &actor, &id)?;
-            let owners = owner_choices(c, &view.plan.referral_id, &actor)?;
-            Ok((view, owners))
-        })
-        .await
-}
-
-/// `GET /cin-plans/{id}`
-pub async fn show_cin(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
-    let query = FormData::parse(q.unwrap_or_default().as_bytes());
-    let (view, owners) = load_cin(&state, &user.actor, id).await?;
-    let page = cin_page(
-        &user,
-        view,
-        owners,
-        Errors::default(),
-        cin_notice(query.get("done")),
-        CinPlanForms::default(),
-        blank_action_rows(),
-    );
-    Ok(render_with(StatusCode::OK, &page))
-}
-
-async fn after_cin_post(
-    state: &AppState,
-    form: &VerifiedForm,
-    id: String,
-    result: Posted,
-    f: CinPlanForms,
-) -> Result<Response, AppError> {
-    let (errors, status) = match result {
-        Posted::Done(done) => {
-            return Ok(Redirect::to(&format!("/cin-plans/{id}?done={done}")).into_response());
-        }
-        Posted::Problem(e, status) => (e, status),
-    };
-    let (view, owners) = load_cin(state, &form.user.actor, id).await?;
-    let errors = Errors::from_fields(&in_page_order(&errors, CIN_ORDER));
-    let page = cin_page(
-        &form.user,
-        view,
-        owners,
-        errors,
-        String::new(),
-        f,
-        action_row_values(&form.data.0),
-    );
-    Ok(render_with(status, &page))
-}
-
 /// `POST /cin-plans/{id}/reviews`
 pub async fn review_cin(
     State(state): State<AppState>,
@@ -836,87 +776,126 @@ pub async fn review_cin(
     let outcome = state
         .db(move |c| answer(plans::record_cin_review(c, &actor, &plan, &input)))
         .await?;
-    let result = match posted(outcome, "review-", "review-form", "reviewed") {
-        Posted::Problem(e, status) => Posted::Problem(merged(page_errors, e), status),
-        done => done,
-    };
-    after_cin_post(&state, &form, id, result, f).await
-}
-
-/// `POST /cin-plans/{id}/actions`
-pub async fn add_cin_actions(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    form: VerifiedForm,
-) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
-    let result = match action_rows_or_errors(&form.data) {
-        Err(e) => Posted::Problem(e, StatusCode::UNPROCESSABLE_ENTITY),
-        Ok(rows) => {
-            let actor = form.user.actor.clone();
-            let plan = id.clone();
-            let outcome = state
-                .db(move |c| answer(plans::add_cin_actions(c, &actor, &plan, &rows)))
-                .await?;
-            posted(outcome, "", "actions-form", "actions")
-        }
-    };
-    after_cin_post(&state, &form, id, result, CinPlanForms::default()).await
-}
-
-/// `POST /cin-plans/{id}/end`
-pub async fn end_cin(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    form: VerifiedForm,
-) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
-    let version = version_of(&form.data)?;
-    let f = CinPlanForms {
-        end_ended_on: form.data.date("end-ended_on"),
-        end_reason: form.data.string("end-reason"),
-        version: Some(version),
-        ..CinPlanForms::default()
-    };
-    let mut page_errors = FieldErrors::new();
-    let ended_on = read_date(
-        &f.end_ended_on,
-        "end-ended_on",
-        "The end date",
-        &mut page_errors,
+    let result = with_page_errors(
+        posted(outcome, "review-", "review-form", "reviewed"),
+        page_errors,
     );
-    let input = EndInput {
-        ended_on,
-        reason: f.end_reason.clone(),
-        version,
-    };
-    let actor = form.user.actor.clone();
-    let plan = id.clone();
-    let outcome = state
-        .db(move |c| answer(plans::end_cin_plan(c, &actor, &plan, &input)))
-        .await?;
-    let result = match posted(outcome, "end-", "end-form", "ended") {
-        Posted::Problem(e, status) => Posted::Problem(merged(page_errors, e), status),
-        done => done,
-    };
-    after_cin_post(&state, &form, id, result, f).await
+    after_post::<Cin>(&state, &form, id, result, f).await
+}
+
+struct Cp;
+
+impl PlanKind for Cp {
+    type View = CpPlanView;
+    type Forms = CpPlanForms;
+    type Page = CpPlanPage;
+    const PATH: &'static str = "cp-plans";
+    const ORDER: &'static [&'static str] = CP_ORDER;
+    fn view(c: &mut DbConn, actor: &Actor, id: &str) -> ServiceResult<CpPlanView> {
+        plans::view_cp_plan(c, actor, id)
+    }
+    fn referral_id(view: &CpPlanView) -> &str {
+        &view.plan.referral_id
+    }
+    fn notice(done: &str) -> String {
+        cp_notice(done)
+    }
+    fn page(
+        user: &CurrentUser,
+        view: CpPlanView,
+        owners: Vec<(String, String)>,
+        errors: Errors,
+        notice: String,
+        f: CpPlanForms,
+        action_rows: Vec<ActionRowValues>,
+    ) -> CpPlanPage {
+        cp_page(user, view, owners, errors, notice, f, action_rows)
+    }
+    fn add_actions(
+        c: &mut DbConn,
+        actor: &Actor,
+        id: &str,
+        rows: &[ActionInput],
+    ) -> ServiceResult<Vec<String>> {
+        plans::add_cp_actions(c, actor, id, rows)
+    }
+    fn end(c: &mut DbConn, actor: &Actor, id: &str, input: &EndInput) -> ServiceResult<()> {
+        plans::end_cp_plan(c, actor, id, input)
+    }
+    fn ending(ended_on: DateParts, reason: String, version: i32) -> CpPlanForms {
+        CpPlanForms {
+            end_ended_on: ended_on,
+            end_reason: reason,
+            version: Some(version),
+            ..CpPlanForms::default()
+        }
+    }
+}
+
+struct Cin;
+
+impl PlanKind for Cin {
+    type View = CinPlanView;
+    type Forms = CinPlanForms;
+    type Page = CinPlanPage;
+    const PATH: &'static str = "cin-plans";
+    const ORDER: &'static [&'static str] = CIN_ORDER;
+    fn view(c: &mut DbConn, actor: &Actor, id: &str) -> ServiceResult<CinPlanView> {
+        plans::view_cin_plan(c, actor, id)
+    }
+    fn referral_id(view: &CinPlanView) -> &str {
+        &view.plan.referral_id
+    }
+    fn notice(done: &str) -> String {
+        cin_notice(done)
+    }
+    fn page(
+        user: &CurrentUser,
+        view: CinPlanView,
+        owners: Vec<(String, String)>,
+        errors: Errors,
+        notice: String,
+        f: CinPlanForms,
+        action_rows: Vec<ActionRowValues>,
+    ) -> CinPlanPage {
+        cin_page(user, view, owners, errors, notice, f, action_rows)
+    }
+    fn add_actions(
+        c: &mut DbConn,
+        actor: &Actor,
+        id: &str,
+        rows: &[ActionInput],
+    ) -> ServiceResult<Vec<String>> {
+        plans::add_cin_actions(c, actor, id, rows)
+    }
+    fn end(c: &mut DbConn, actor: &Actor, id: &str, input: &EndInput) -> ServiceResult<()> {
+        plans::end_cin_plan(c, actor, id, input)
+    }
+    fn ending(ended_on: DateParts, reason: String, version: i32) -> CinPlanForms {
+        CinPlanForms {
+            end_ended_on: ended_on,
+            end_reason: reason,
+            version: Some(version),
+            ..CinPlanForms::default()
+        }
+    }
 }
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/cp-plans/{id}", get(show_cp))
+        .route("/cp-plans/{id}", get(show::<Cp>))
         .route("/cp-plans/{id}/core-group", post(add_member))
         .route("/cp-plans/{id}/core-group-meetings", post(add_meeting))
-        .route("/cp-plans/{id}/actions", post(add_cp_actions))
-        .route("/cp-plans/{id}/end", post(end_cp))
+        .route("/cp-plans/{id}/actions", post(add_actions::<Cp>))
+        .route("/cp-plans/{id}/end", post(end::<Cp>))
         .route(
             "/episodes/{referral_id}/cin-plans/new",
             get(new_cin).post(create_cin),
         )
-        .route("/cin-plans/{id}", get(show_cin))
+        .route("/cin-plans/{id}", get(show::<Cin>))
         .route("/cin-plans/{id}/reviews", post(review_cin))
-        .route("/cin-plans/{id}/actions", post(add_cin_actions))
-        .route("/cin-plans/{id}/end", post(end_cin))
+        .route("/cin-plans/{id}/actions", post(add_actions::<Cin>))
+        .route("/cin-plans/{id}/end", post(end::<Cin>))
 }
 
 #[cfg(test)]

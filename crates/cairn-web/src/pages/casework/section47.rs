@@ -11,12 +11,13 @@ use axum::routing::{get, post};
 use cairn_core::ServiceError;
 use cairn_core::casework::section47::{self, OutcomeInput, Section47View};
 use cairn_domain::casework::Section47Outcome;
-use cairn_domain::dates::{DateParts, format_long, parse_date_parts};
+use cairn_domain::dates::{DateParts, format_long};
 use cairn_domain::policy::Action;
 use cairn_domain::validation::FieldErrors;
 
 use super::actions::lines;
-use crate::admin::path_id;
+use super::common::{load, query_of, read_date, recorded, version_of};
+use crate::admin::{answer, path_id};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::{Errors, Layout};
@@ -160,13 +161,6 @@ fn page(
     }
 }
 
-async fn load(state: &AppState, user: &CurrentUser, id: String) -> Result<Section47View, AppError> {
-    let actor = user.actor.clone();
-    state
-        .db(move |c| Ok(section47::view(c, &actor, &id)?))
-        .await
-}
-
 /// `GET /section47/{id}`
 pub async fn show(
     State(state): State<AppState>,
@@ -175,23 +169,15 @@ pub async fn show(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let query = FormData::parse(q.unwrap_or_default().as_bytes());
+    let query = query_of(q);
     let notice = match query.get("done") {
         "outcome" => "The outcome has been recorded".to_string(),
         "signed" => "The outcome has been signed off".to_string(),
         _ => String::new(),
     };
-    let view = load(&state, &user, id).await?;
+    let view = load(&state, &user.actor, id, section47::view).await?;
     let page = page(&user, &state, &view, Errors::default(), notice, None);
     Ok(render_with(StatusCode::OK, &page))
-}
-
-fn version_of(form: &FormData) -> Result<i32, AppError> {
-    form.get("version").trim().parse::<i32>().map_err(|_| {
-        AppError::BadRequest(
-            "The form was missing the enquiry's version: open the enquiry again".into(),
-        )
-    })
 }
 
 /// `POST /section47/{id}/outcome`
@@ -201,16 +187,15 @@ pub async fn record_outcome(
     form: VerifiedForm,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let version = version_of(&form.data)?;
+    let version = version_of(&form.data, "enquiry")?;
     let v = OutcomeValues::from_form(&form.data);
     let mut errors = FieldErrors::new();
-    let outcome_on = match parse_date_parts(&v.outcome_on, "The date the enquiry concluded") {
-        Ok(d) => d,
-        Err(e) => {
-            errors.push("outcome_on", e.to_string());
-            None
-        }
-    };
+    let outcome_on = read_date(
+        &v.outcome_on,
+        "outcome_on",
+        "The date the enquiry concluded",
+        &mut errors,
+    );
     let input = OutcomeInput {
         outcome: v.outcome.clone(),
         outcome_on,
@@ -218,30 +203,18 @@ pub async fn record_outcome(
     };
     let actor = form.user.actor.clone();
     let sid = id.clone();
-    let result = state
-        .db(move |c| Ok(section47::record_outcome(c, &actor, &sid, version, &input)))
+    let outcome = state
+        .db(move |c| answer(section47::record_outcome(c, &actor, &sid, version, &input)))
         .await?;
-    let (errors, status) = match result {
-        Ok(()) if errors.is_empty() => {
+    // An unreadable date reaches the service as missing, so it refuses it too: the reader's
+    // message for the date comes first, then the service's.
+    let (errors, status) = match recorded(outcome, errors, None, "record-outcome") {
+        Ok(()) => {
             return Ok(Redirect::to(&format!("/section47/{id}?done=outcome")).into_response());
         }
-        // The date could not be read, so the service refused it too: keep the reader's
-        // message for the date and the service's for anything else.
-        Ok(()) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
-        Err(ServiceError::Invalid(more)) => {
-            for e in more.iter() {
-                errors.push(e.field.clone(), e.message.clone());
-            }
-            (errors, StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Err(ServiceError::Conflict(m)) => {
-            let mut f = FieldErrors::new();
-            f.push("record-outcome", m);
-            (f, StatusCode::CONFLICT)
-        }
-        Err(e) => return Err(e.into()),
+        Err(problem) => problem,
     };
-    let view = load(&state, &form.user, id).await?;
+    let view = load(&state, &form.user.actor, id, section47::view).await?;
     let errors = Errors::from_fields(&errors);
     let page = page(&form.user, &state, &view, errors, String::new(), Some(v));
     Ok(render_with(status, &page))
@@ -254,7 +227,7 @@ pub async fn sign_off(
     form: VerifiedForm,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let version = version_of(&form.data)?;
+    let version = version_of(&form.data, "enquiry")?;
     let actor = form.user.actor.clone();
     let settings = state.settings.clone();
     let sid = id.clone();
@@ -268,7 +241,7 @@ pub async fn sign_off(
         Err(ServiceError::Conflict(m)) => m,
         Err(e) => return Err(e.into()),
     };
-    let view = load(&state, &form.user, id).await?;
+    let view = load(&state, &form.user.actor, id, section47::view).await?;
     let page = page(
         &form.user,
         &state,

@@ -10,24 +10,23 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use cairn_core::casework::strategy::{
-    self, EpisodeForm, ParticipantInput, StrategyInput, StrategyView,
-};
+use cairn_core::casework::strategy::{self, EpisodeForm, ParticipantInput, StrategyInput};
 use cairn_core::{Actor, ServiceError};
-use cairn_domain::casework::{ActionStatus, Agency, StrategyDecision};
+use cairn_domain::casework::{Agency, StrategyDecision};
 use cairn_domain::dates::{DateParts, format_long};
 use cairn_domain::validation::FieldErrors;
 
 use super::actions::{
-    ActionRowValues, action_date_errors, action_row_values, blank_action_rows, in_page_order,
-    lines, parse_action_rows,
+    ActionLine, ActionRowValues, action_date_errors, action_lines, action_row_values,
+    blank_action_rows, in_page_order, lines, parse_action_rows,
 };
+use super::common::{load, query_of, with_recorder};
 use crate::admin::{Answer, answer, path_id};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::{Errors, Layout};
 use crate::pages::labels::code_options;
-use crate::pages::uk_time::{now_fields, parse_uk_time, today_in_england, uk_time};
+use crate::pages::uk_time::{now_fields, parse_uk_time, uk_time};
 use crate::session::{CurrentUser, VerifiedForm, render_with};
 use crate::state::AppState;
 
@@ -175,13 +174,7 @@ pub struct StrategyFormPage {
 /// The people who can chair or own: the episode's team, and the person recording if they
 /// are not in it.
 fn people_choices(ctx: &EpisodeForm, actor: &Actor) -> Vec<(String, String)> {
-    let mut out = ctx.team_members.clone();
-    if let Some(me) = actor.user_id_string()
-        && !out.iter().any(|(id, _)| *id == me)
-    {
-        out.insert(0, (me, actor.display_name.clone()));
-    }
-    out
+    with_recorder(ctx.team_members.clone(), actor)
 }
 
 fn form_page(
@@ -215,17 +208,6 @@ fn form_page(
     }
 }
 
-async fn context(
-    state: &AppState,
-    actor: &Actor,
-    referral_id: String,
-) -> Result<EpisodeForm, AppError> {
-    let actor = actor.clone();
-    state
-        .db(move |c| Ok(strategy::episode_form(c, &actor, &referral_id)?))
-        .await
-}
-
 /// `GET /episodes/{referral_id}/strategy-discussions/new`
 pub async fn new_form(
     State(state): State<AppState>,
@@ -233,7 +215,7 @@ pub async fn new_form(
     Path(referral_id): Path<String>,
 ) -> Result<Response, AppError> {
     let referral_id = path_id(&referral_id)?;
-    let ctx = context(&state, &user.actor, referral_id).await?;
+    let ctx = load(&state, &user.actor, referral_id, strategy::episode_form).await?;
     let v = StrategyFormValues::blank(&user.actor);
     let page = form_page(&user, &ctx, Errors::default(), v, blank_action_rows());
     Ok(render_with(StatusCode::OK, &page))
@@ -295,7 +277,13 @@ pub async fn create(
         ))
         .into_response()),
         Answer::Invalid(errors) => {
-            let ctx = context(&state, &form.user.actor, referral_id).await?;
+            let ctx = load(
+                &state,
+                &form.user.actor,
+                referral_id,
+                strategy::episode_form,
+            )
+            .await?;
             let errors = Errors::from_fields(&in_page_order(&errors, FORM_ORDER));
             let rows = action_row_values(&form.data.0);
             let page = form_page(&form.user, &ctx, errors, v, rows);
@@ -309,16 +297,6 @@ pub struct ParticipantLine {
     pub agency: String,
     pub name: String,
     pub role: String,
-}
-
-pub struct ActionLine {
-    pub id: String,
-    pub description: String,
-    pub owner: String,
-    pub due: String,
-    pub status: String,
-    pub status_class: &'static str,
-    pub overdue: bool,
 }
 
 #[derive(askama::Template)]
@@ -341,29 +319,6 @@ pub struct StrategyPage {
     pub section47_started: String,
 }
 
-fn action_lines(view: &StrategyView) -> Vec<ActionLine> {
-    let today = today_in_england();
-    view.actions
-        .iter()
-        .map(|a| {
-            let status = ActionStatus::from_code(&a.status).unwrap_or(ActionStatus::Open);
-            ActionLine {
-                id: a.id.clone(),
-                description: a.description.clone(),
-                owner: a.owner_name.clone(),
-                due: format_long(a.due_on),
-                status: status.label().to_string(),
-                status_class: match status {
-                    ActionStatus::Open => "govuk-tag--blue",
-                    ActionStatus::Done => "govuk-tag--green",
-                    ActionStatus::Cancelled => "govuk-tag--grey",
-                },
-                overdue: status == ActionStatus::Open && a.due_on < today,
-            }
-        })
-        .collect()
-}
-
 /// `GET /strategy-discussions/{id}`
 pub async fn show(
     State(state): State<AppState>,
@@ -372,11 +327,8 @@ pub async fn show(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let query = FormData::parse(q.unwrap_or_default().as_bytes());
-    let actor = user.actor.clone();
-    let view = state
-        .db(move |c| Ok(strategy::view(c, &actor, &id)?))
-        .await?;
+    let query = query_of(q);
+    let view = load(&state, &user.actor, id, strategy::view).await?;
     let d = &view.discussion;
     let notice = match (query.get("recorded"), &view.section47) {
         ("1", Some(_)) => "Strategy discussion recorded and section 47 enquiry started".to_string(),
@@ -409,7 +361,7 @@ pub async fn show(
             })
             .collect(),
         warning: view.warning.clone().unwrap_or_default(),
-        actions: action_lines(&view),
+        actions: action_lines(&view.actions),
         section47_id: view
             .section47
             .as_ref()

@@ -6,14 +6,15 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use cairn_core::ServiceError;
 use cairn_core::casework::strategy::{self as casework, EpisodeForm};
 use cairn_core::casework::visits::{self, VisitInput};
-use cairn_core::{Actor, ServiceError};
 use cairn_domain::casework::VisitKind;
 use cairn_domain::dates::{DateParts, format_long};
 use cairn_domain::validation::FieldErrors;
 
 use super::actions::{in_page_order, lines};
+use super::common::{load, query_of};
 use crate::admin::{Answer, answer, path_id, yes_no};
 use crate::error::AppError;
 use crate::form::FormData;
@@ -128,17 +129,6 @@ fn form_page(
     }
 }
 
-async fn context(
-    state: &AppState,
-    actor: &Actor,
-    referral_id: String,
-) -> Result<EpisodeForm, AppError> {
-    let actor = actor.clone();
-    state
-        .db(move |c| Ok(casework::episode_form(c, &actor, &referral_id)?))
-        .await
-}
-
 /// `GET /episodes/{referral_id}/visits/new`
 pub async fn new_form(
     State(state): State<AppState>,
@@ -146,7 +136,7 @@ pub async fn new_form(
     Path(referral_id): Path<String>,
 ) -> Result<Response, AppError> {
     let referral_id = path_id(&referral_id)?;
-    let ctx = context(&state, &user.actor, referral_id).await?;
+    let ctx = load(&state, &user.actor, referral_id, casework::episode_form).await?;
     let page = form_page(&user, &ctx, Errors::default(), VisitFormValues::blank());
     Ok(render_with(StatusCode::OK, &page))
 }
@@ -189,7 +179,13 @@ pub async fn create(
     match outcome {
         Answer::Done(id) => Ok(Redirect::to(&format!("/visits/{id}?recorded=1")).into_response()),
         Answer::Invalid(errors) => {
-            let ctx = context(&state, &form.user.actor, referral_id).await?;
+            let ctx = load(
+                &state,
+                &form.user.actor,
+                referral_id,
+                casework::episode_form,
+            )
+            .await?;
             let errors = Errors::from_fields(&in_page_order(&errors, FORM_ORDER));
             let page = form_page(&form.user, &ctx, errors, v);
             Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
@@ -224,9 +220,8 @@ pub async fn show(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let query = FormData::parse(q.unwrap_or_default().as_bytes());
-    let actor = user.actor.clone();
-    let view = state.db(move |c| Ok(visits::view(c, &actor, &id)?)).await?;
+    let query = query_of(q);
+    let view = load(&state, &user.actor, id, visits::view).await?;
     let v = &view.visit;
     let page = VisitPage {
         layout: user.layout(format!("Visit to {}", view.child.display_name), ""),
