@@ -25,7 +25,7 @@ use cairn_db::DbConn;
 use cairn_db::schema::{
     assessments, case_actions, cin_plan_reviews, cin_plans, conferences, core_group_meetings,
     cp_plans, episode_closures, people as people_t, referrals, section47_enquiries,
-    strategy_discussions, teams, visits,
+    strategy_discussions, teams, users, visits,
 };
 use diesel::prelude::*;
 
@@ -180,6 +180,11 @@ fn prepare(conn: &mut DbConn) -> Result<(String, String)> {
                     workers.push(created.user_id);
                 }
             }
+            // Accounts an administrator creates must choose their own password on first
+            // sign-in; these are test accounts for the HTTP load test, which signs straight in.
+            diesel::update(users::table.filter(users::username.like("bench.%")))
+                .set(users::must_change_password.eq(false))
+                .execute(conn)?;
             // Children the demo's year left alone, so none already has an open case.
             let free: Vec<String> = people_t::table
                 .filter(people_t::kind.eq("child"))
