@@ -754,7 +754,7 @@ pub fn episode_form(
     actor: &Actor,
     referral_id: &str,
 ) -> ServiceResult<EpisodeForm> {
-    tx::read(conn, actor, |c| {
+    let (form, person_id) = tx::read(conn, actor, |c| {
         let referral = open_episode(c, referral_id)?;
         if !actor.may(Action::RecordCasework) {
             return Err(ServiceError::denied_on_person(
@@ -767,11 +767,23 @@ pub fn episode_form(
             .into_iter()
             .map(|u| (u.id, u.display_name))
             .collect();
-        Ok(EpisodeForm {
-            referral_id: referral.id,
-            referral_date: referral.referral_date,
-            child,
-            team_members,
-        })
-    })
+        Ok((
+            EpisodeForm {
+                referral_id: referral.id,
+                referral_date: referral.referral_date,
+                child,
+                team_members,
+            },
+            referral.person_id,
+        ))
+    })?;
+    // The form shows the child's name and referral date: a read of their record.
+    audit_after_read(
+        conn,
+        actor,
+        Record::ok("episode.form_view")
+            .on("referral", referral_id)
+            .person(&person_id),
+    )?;
+    Ok(form)
 }
