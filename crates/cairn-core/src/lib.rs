@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod mailer;
 pub mod passwords;
 pub mod people;
+pub mod recording;
 pub mod relationships;
 pub mod search;
 pub mod settings;

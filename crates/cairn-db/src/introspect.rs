@@ -157,6 +157,13 @@ struct PgForeignKey {
 
 const IGNORED_TABLE: &str = "__diesel_schema_migrations";
 
+/// Full-text indexes are built differently by design: an FTS5 virtual table (and its shadow
+/// tables) on SQLite, an expression GIN index on PostgreSQL, which the index query here does
+/// not list because it indexes an expression rather than columns. Both are named `*_fts*`.
+fn is_full_text_index(name: &str) -> bool {
+    name.contains("_fts")
+}
+
 pub fn read_schema(conn: &mut DbConn) -> Result<SchemaInfo, DbError> {
     match conn {
         DbConn::Sqlite(c) => read_sqlite(c),
@@ -171,7 +178,10 @@ fn read_sqlite(c: &mut diesel::SqliteConnection) -> Result<SchemaInfo, DbError> 
     )
     .load(c)?;
     let mut schema = SchemaInfo::new();
-    for NameRow { name: table } in tables.into_iter().filter(|t| t.name != IGNORED_TABLE) {
+    for NameRow { name: table } in tables
+        .into_iter()
+        .filter(|t| t.name != IGNORED_TABLE && !is_full_text_index(&t.name))
+    {
         let cols: Vec<SqliteColumn> = sql_query(
             "SELECT name, type AS ty, \"notnull\", pk FROM pragma_table_info(?) ORDER BY cid",
         )

@@ -14,6 +14,7 @@ pub mod introspect;
 pub mod jobs;
 pub mod organisation;
 pub mod people;
+pub mod recording;
 pub mod schema;
 pub mod sequences;
 pub mod sessions;

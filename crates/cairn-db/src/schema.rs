@@ -741,6 +741,189 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    recording_standards (id) {
+        id -> Text,
+        name -> Text,
+        effective_from -> Date,
+        note_delay_working_days -> Integer,
+        oversight_interval_working_days -> Integer,
+        oversight_points -> Text,
+        newly_qualified_weekly_weeks -> Integer,
+        newly_qualified_fortnightly_months -> Integer,
+        supervision_interval_days -> Integer,
+        supervision_minimum_minutes -> Integer,
+        notes -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    worker_profiles (user_id) {
+        user_id -> Text,
+        supervisor_user_id -> Nullable<Text>,
+        employment_started_on -> Nullable<Date>,
+        newly_qualified_from -> Nullable<Date>,
+        version -> Integer,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    case_notes (id) {
+        id -> Text,
+        search_rowid -> BigInt,
+        status -> Text,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        recorded_at -> Nullable<Timestamp>,
+        recording_delay_working_days -> Nullable<Integer>,
+        title -> Text,
+        narrative -> Text,
+        people_involved -> Text,
+        significant -> Bool,
+        author_user_id -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        amended_at -> Nullable<Timestamp>,
+        amended_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    case_note_children (note_id, person_id) {
+        note_id -> Text,
+        person_id -> Text,
+        child_seen -> Bool,
+        child_seen_alone -> Bool,
+    }
+}
+
+diesel::table! {
+    case_note_versions (id) {
+        id -> Text,
+        note_id -> Text,
+        version -> Integer,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        title -> Text,
+        narrative -> Text,
+        people_involved -> Text,
+        significant -> Bool,
+        children -> Text,
+        reason -> Nullable<Text>,
+        saved_at -> Timestamp,
+        saved_by -> Text,
+    }
+}
+
+diesel::table! {
+    parked_forms (id) {
+        id -> Text,
+        token_hash -> Text,
+        user_id -> Text,
+        path -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        claimed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    chronology_entries (id) {
+        id -> Text,
+        person_id -> Text,
+        entry_key -> Text,
+        source_kind -> Text,
+        source_id -> Text,
+        category -> Text,
+        occurred_at -> Timestamp,
+        occurred_precision -> Text,
+        title -> Text,
+        summary -> Text,
+        significant -> Bool,
+        source_label -> Text,
+        author_user_id -> Nullable<Text>,
+        author_name -> Text,
+        version -> Integer,
+        recorded_at -> Timestamp,
+        updated_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    chronology_entry_versions (id) {
+        id -> Text,
+        entry_id -> Text,
+        version -> Integer,
+        occurred_at -> Timestamp,
+        title -> Text,
+        summary -> Text,
+        significant -> Bool,
+        replaced_at -> Timestamp,
+        replaced_by -> Nullable<Text>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    oversight_records (id) {
+        id -> Text,
+        person_id -> Text,
+        referral_id -> Nullable<Text>,
+        point -> Text,
+        decision -> Text,
+        rationale -> Text,
+        decided_at -> Timestamp,
+        manager_user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    supervision_sessions (id) {
+        id -> Text,
+        worker_user_id -> Text,
+        supervisor_user_id -> Text,
+        held_on -> Date,
+        duration_minutes -> Integer,
+        reflective_discussion -> Text,
+        wellbeing -> Text,
+        workload -> Text,
+        learning -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    supervision_case_discussions (id) {
+        id -> Text,
+        session_id -> Text,
+        person_id -> Text,
+        discussion -> Text,
+        decisions -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(case_note_children -> case_notes (note_id));
+diesel::joinable!(case_note_children -> people (person_id));
+diesel::joinable!(case_note_versions -> case_notes (note_id));
+diesel::joinable!(case_notes -> users (author_user_id));
+diesel::joinable!(chronology_entries -> people (person_id));
+diesel::joinable!(chronology_entry_versions -> chronology_entries (entry_id));
+diesel::joinable!(oversight_records -> people (person_id));
+diesel::joinable!(oversight_records -> referrals (referral_id));
+diesel::joinable!(oversight_records -> users (manager_user_id));
+diesel::joinable!(supervision_case_discussions -> supervision_sessions (session_id));
+diesel::joinable!(supervision_case_discussions -> people (person_id));
 diesel::joinable!(teams -> offices (office_id));
 diesel::joinable!(users -> teams (team_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -862,4 +1045,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_actions,
     visits,
     episode_closures,
+    recording_standards,
+    worker_profiles,
+    case_notes,
+    case_note_children,
+    case_note_versions,
+    parked_forms,
+    chronology_entries,
+    chronology_entry_versions,
+    oversight_records,
+    supervision_sessions,
+    supervision_case_discussions,
 );

@@ -55,6 +55,7 @@ mod families;
 mod front_door;
 mod names;
 mod org;
+mod recording;
 mod rng;
 pub mod thresholds;
 

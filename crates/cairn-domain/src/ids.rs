@@ -142,6 +142,20 @@ id_type! {
     VisitId,
     /// A request to close a CIN episode, and its authorisation.
     EpisodeClosureId,
+    /// A case note, its versions, and a form parked when its session expired.
+    CaseNoteId,
+    CaseNoteVersionId,
+    ParkedFormId,
+    /// A chronology entry (projected or manual) and an earlier version of one.
+    ChronologyEntryId,
+    ChronologyEntryVersionId,
+    /// A management oversight decision on a child's case.
+    OversightId,
+    /// A supervision session and one case discussed in it.
+    SupervisionSessionId,
+    SupervisionDiscussionId,
+    /// A version of the recording standards.
+    RecordingStandardsId,
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod names;
 pub mod person;
 pub mod policy;
+pub mod recording;
 pub mod relationships;
 pub mod roles;
 pub mod thresholds;

@@ -38,6 +38,10 @@ code_list! {
         AuthoriseCasework = "authorise_casework" => "Authorise assessments, section 47 outcomes and closures",
         ViewTeamWork = "view_team_work" => "View a team's work due and overdue",
         ManageTimescales = "manage_timescales" => "Change the timescales casework is measured against",
+        RecordOversight = "record_oversight" => "Record management decisions on a child's case",
+        RecordSupervision = "record_supervision" => "Record supervision sessions",
+        ViewRecordingQuality = "view_recording_quality" => "View recording quality, oversight and supervision reports",
+        ManageRecordingStandards = "manage_recording_standards" => "Change the recording, oversight and supervision standards",
     }
 }
 
@@ -57,6 +61,7 @@ impl Action {
                 | Self::ViewFrontDoorPerformance
                 | Self::ViewCasework
                 | Self::ViewTeamWork
+                | Self::ViewRecordingQuality
         )
     }
 }
@@ -171,6 +176,20 @@ pub fn permits(role: Role, action: Action) -> bool {
         AuthoriseCasework | ViewTeamWork => matches!(role, TeamManager | ServiceManager),
 
         ManageTimescales => matches!(role, ServiceManager | Administrator),
+
+        // A management decision on a child's case is a manager's.
+        RecordOversight => matches!(role, TeamManager | ServiceManager),
+
+        // Senior practitioners often supervise newly qualified workers.
+        RecordSupervision => matches!(role, SeniorPractitioner | TeamManager | ServiceManager),
+
+        // Recording quality is the managers' and the quality assurance team's view of practice.
+        ViewRecordingQuality => matches!(
+            role,
+            TeamManager | ServiceManager | PerformanceOfficer | Auditor
+        ),
+
+        ManageRecordingStandards => matches!(role, ServiceManager | Administrator),
     }
 }
 
@@ -201,20 +220,21 @@ mod tests {
     /// View, Search, Create, Edit, MarkEiE, ViewEiE, Relationships, Users, Teams, AuditLog,
     /// ApiTokens, UseApi | ViewFrontDoor, RecordContact, Screen, AuthoriseScreening,
     /// AssignReferral, OutOfHours, Handover, Thresholds, MessageTemplates, Jobs, Performance |
-    /// ViewCasework, RecordCasework, AuthoriseCasework, ViewTeamWork, ManageTimescales.
+    /// ViewCasework, RecordCasework, AuthoriseCasework, ViewTeamWork, ManageTimescales |
+    /// RecordOversight, RecordSupervision, ViewRecordingQuality, ManageRecordingStandards.
     /// A change to `permits` must be made here too, on purpose. (1 = permitted.)
     #[rustfmt::skip]
     const EXPECTED: &[(Role, &str)] = &[
-        (R::FrontDoorPractitioner, "111100100001|11100010000|11000"),
-        (R::SocialWorker,          "111100100001|11000010000|11000"),
-        (R::SeniorPractitioner,    "111100100001|11100010000|11000"),
-        (R::TeamManager,           "111110100001|11111110001|11110"),
-        (R::ServiceManager,        "111110100001|11111111001|11111"),
-        (R::OutOfHoursWorker,      "111100100001|11100100000|11000"),
-        (R::Auditor,               "110000000100|10000000001|10000"),
-        (R::PerformanceOfficer,    "110000000001|10000000001|10000"),
-        (R::Administrator,         "110011011111|00000001110|00001"),
-        (R::Inspector,             "110000000000|10000000001|10000"),
+        (R::FrontDoorPractitioner, "111100100001|11100010000|11000|0000"),
+        (R::SocialWorker,          "111100100001|11000010000|11000|0000"),
+        (R::SeniorPractitioner,    "111100100001|11100010000|11000|0100"),
+        (R::TeamManager,           "111110100001|11111110001|11110|1110"),
+        (R::ServiceManager,        "111110100001|11111111001|11111|1111"),
+        (R::OutOfHoursWorker,      "111100100001|11100100000|11000|0000"),
+        (R::Auditor,               "110000000100|10000000001|10000|0010"),
+        (R::PerformanceOfficer,    "110000000001|10000000001|10000|0010"),
+        (R::Administrator,         "110011011111|00000001110|00001|0001"),
+        (R::Inspector,             "110000000000|10000000001|10000|0000"),
     ];
 
     #[test]
@@ -250,6 +270,10 @@ mod tests {
                 A::AuthoriseCasework,
                 A::ViewTeamWork,
                 A::ManageTimescales,
+                A::RecordOversight,
+                A::RecordSupervision,
+                A::ViewRecordingQuality,
+                A::ManageRecordingStandards,
             ]
         );
     }

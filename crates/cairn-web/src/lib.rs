@@ -113,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(admin::routes())
         .merge(pages::casework::routes())
+        .merge(pages::recording::routes())
         .nest("/api/v1", api::routes())
         .route("/performance/front-door", get(pages::performance::show))
         .route(

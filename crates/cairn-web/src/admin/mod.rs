@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod jobs;
 pub mod messages;
+pub mod recording_standards;
 pub mod teams;
 pub mod thresholds;
 pub mod timescales;
@@ -26,6 +27,7 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(timescales::routes())
+        .merge(recording_standards::routes())
         .route("/admin/users", get(users::list))
         .route("/admin/users/new", get(users::new_form).post(users::create))
         .route(

@@ -7,6 +7,7 @@ pub mod front_door;
 pub mod openapi;
 pub mod openapi_front_door;
 pub mod people;
+pub mod recording;
 
 use axum::Router;
 use axum::extract::Request;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi::document))
         .merge(casework::routes())
+        .merge(recording::routes())
         .route("/people/search", get(people::search))
         .route("/people", post(people::create))
         .route("/people/{id}", get(people::show).put(people::update))

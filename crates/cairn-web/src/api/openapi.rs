@@ -150,6 +150,7 @@ fn paths() -> Value {
             }));
     super::openapi_front_door::add_paths(&mut paths);
     super::casework::add_paths(&mut paths);
+    super::recording::add_paths(&mut paths);
     Value::Object(paths)
 }
 
@@ -168,6 +169,7 @@ fn schemas() -> Value {
     s.insert("Saved".into(), schema_saved());
     super::openapi_front_door::add_schemas(&mut s);
     super::casework::add_schemas(&mut s);
+    super::recording::add_schemas(&mut s);
     Value::Object(s)
 }
 

@@ -9,6 +9,7 @@ pub mod out_of_hours;
 pub mod pagination;
 pub mod people;
 pub mod performance;
+pub mod recording;
 pub mod referrals;
 pub mod screening;
 pub mod search;

@@ -1,6 +1,7 @@
 //! A person's record: create (through the duplicate check), view, change, history, addresses,
 //! relationships, and marking a mistaken record as entered in error.
 
+use crate::pages::recording::tabs::{RecordTab, RecordTabs};
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -301,6 +302,9 @@ pub struct PersonPage {
     /// The child's casework at a glance; None for people whose role does not see casework.
     pub status: Option<crate::pages::casework::my_work::ChildStatusView>,
     pub status_failed: bool,
+    /// The record's tabs, shown to those who see casework (the tabs are casework pages).
+    pub tabs: crate::pages::recording::tabs::RecordTabs,
+    pub tabs_shown: bool,
 }
 
 impl PersonPage {
@@ -442,6 +446,8 @@ pub async fn show(
         can_mark_error: user.actor.may(Action::MarkPersonEnteredInError)
             && r.person.entered_in_error.is_none(),
         can_view_audit: user.actor.may(Action::ViewAuditLog),
+        tabs: RecordTabs::new(r.person.id.to_string(), RecordTab::Summary),
+        tabs_shown: user.actor.may(Action::ViewCasework),
         r,
     };
     Ok(render_with(StatusCode::OK, &page))

@@ -1,0 +1,1 @@
+//! The recording-quality page's figures.

@@ -1,0 +1,1 @@
+//! The recording standards in force and their versions.

@@ -1,0 +1,12 @@
+DROP TABLE case_notes_fts;
+DROP TABLE supervision_case_discussions;
+DROP TABLE supervision_sessions;
+DROP TABLE oversight_records;
+DROP TABLE chronology_entry_versions;
+DROP TABLE chronology_entries;
+DROP TABLE parked_forms;
+DROP TABLE case_note_versions;
+DROP TABLE case_note_children;
+DROP TABLE case_notes;
+DROP TABLE worker_profiles;
+DROP TABLE recording_standards;

@@ -1,0 +1,1 @@
+//! Forms submitted after their session expired, kept until their author signs in again.

@@ -1,0 +1,1 @@
+//! Recording-quality figures: recording delay, notes overdue, chronology and oversight gaps.

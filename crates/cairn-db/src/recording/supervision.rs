@@ -1,0 +1,1 @@
+//! Supervision sessions and the case discussions written onto each child's record.

@@ -1,0 +1,1 @@
+//! Who supervises a worker, and since when they are employed and newly qualified.

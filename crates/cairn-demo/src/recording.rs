@@ -1,0 +1,1 @@
+//! Demo recording: years of case notes, oversight, supervision and manual chronology entries.

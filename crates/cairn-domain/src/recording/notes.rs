@@ -1,0 +1,1 @@
+//! Rules about case notes that need no database: recording delay and note validation.

@@ -1,0 +1,1 @@
+//! When a worker's next supervision is due under the recording standards.

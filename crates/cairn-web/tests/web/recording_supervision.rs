@@ -1,0 +1,1 @@
+//! Recording pages and API: supervision.
