@@ -90,8 +90,13 @@ impl Actor {
             | Action::AssignReferral
             | Action::RecordOutOfHoursAction
             | Action::AcknowledgeHandover => "contacts:write",
-            Action::ViewCasework | Action::ViewTeamWork => "casework:read",
-            Action::RecordCasework | Action::AuthoriseCasework => "casework:write",
+            Action::ViewCasework | Action::ViewTeamWork | Action::ViewRecordingQuality => {
+                "casework:read"
+            }
+            Action::RecordCasework
+            | Action::AuthoriseCasework
+            | Action::RecordOversight
+            | Action::RecordSupervision => "casework:write",
             _ => return false,
         };
         self.scopes.iter().any(|s| s == needed)

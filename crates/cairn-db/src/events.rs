@@ -1,4 +1,8 @@
 //! Typed case events: the history from which chronologies and reports are projected.
+//!
+//! Appending an event that names a person also projects the records it touched onto the
+//! chronology, in the same transaction (see [`crate::recording::chronology`]), so a child's
+//! chronology never lags the record it is built from.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -25,6 +29,9 @@ pub fn append(conn: &mut DbConn, row: &EventRow) -> Result<(), DbError> {
     diesel::insert_into(events::table)
         .values(row)
         .execute(conn)?;
+    if row.person_id.is_some() {
+        crate::recording::chronology::on_events(conn, std::slice::from_ref(row))?;
+    }
     Ok(())
 }
 
@@ -32,6 +39,7 @@ pub fn append_many(conn: &mut DbConn, rows: &[EventRow]) -> Result<(), DbError> 
     for chunk in rows.chunks(500) {
         crate::insert_batch!(conn, events::table, chunk)?;
     }
+    crate::recording::chronology::on_events(conn, rows)?;
     Ok(())
 }
 

@@ -56,6 +56,7 @@ mod front_door;
 mod names;
 mod org;
 mod recording;
+pub use recording::{BulkNotes, Written as RecordingWritten, add_chronology, add_notes};
 mod rng;
 pub mod thresholds;
 
@@ -131,6 +132,8 @@ pub struct DemoSummary {
     pub addresses: u64,
     /// Children with casework (assessments, enquiries, plans, visits) on their record.
     pub children_with_casework: u64,
+    /// Case notes, management oversight, supervision and the chronology.
+    pub recording: RecordingWritten,
     /// The fixed log-in for each role, in the order of [`DEMO_USERNAMES`].
     pub logins: Vec<DemoLogin>,
     pub elapsed: Duration,
@@ -145,7 +148,8 @@ pub struct DemoLogin {
 
 /// How far the generator has got. Stages, in order: "organisation" (0 or 1 of 1), "people"
 /// (children written of children requested), "indexes" (indexes rebuilt of those deferred;
-/// none on an empty list) and "finishing" (0 or 1 of 1). Show unknown stages as they come:
+/// none on an empty list), "recording" (episodes given their notes and oversight, of all
+/// episodes) and "finishing" (0 or 1 of 1). Show unknown stages as they come:
 /// more may be added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Progress {
@@ -285,6 +289,7 @@ pub fn generate_as_at(
         relationships: counts.relationships,
         addresses: counts.addresses,
         children_with_casework: counts.children_with_casework,
+        recording: counts.recording,
         logins,
         elapsed: started.elapsed(),
     })
@@ -293,6 +298,7 @@ pub fn generate_as_at(
 #[derive(Default)]
 struct Counts {
     children_with_casework: u64,
+    recording: RecordingWritten,
     children: u64,
     adults: u64,
     relationships: u64,
@@ -336,7 +342,7 @@ fn load(
             total: 1,
         });
 
-        let deferred = defer_indexes(c)?;
+        let deferred = defer_indexes(c, BULK_TABLES)?;
         let generator = families::Generator::new(
             opts.seed,
             ids,
@@ -353,6 +359,9 @@ fn load(
         // children (see casework.rs).
         counts.children_with_casework =
             casework::write(c, opts.seed, as_at, CASEWORK_HISTORY_PER_MILLE)?.children;
+        // Years of case notes, management oversight and supervision about that casework, and
+        // the chronology built from all of it (see recording.rs).
+        counts.recording = recording::write(c, opts.seed, as_at, progress)?;
 
         // Move the LA child id sequence past the ids used, so people added later continue it.
         let next = i64::try_from(next_local).map_err(|_| DemoError::Exhausted("LA child ids"))?;
@@ -552,7 +561,7 @@ struct JournalMode {
 }
 
 /// SQLite settings in force before a bulk load, to put back afterwards.
-struct Saved {
+pub(crate) struct Saved {
     synchronous: i32,
     cache_size: i64,
     threads: i32,
@@ -569,7 +578,7 @@ struct Saved {
 ///   a power cut in the middle of a load could damage the (demo) database;
 /// - a bigger page cache, since a million people's indexes outgrow the default one, and a
 ///   second thread for the sorts that rebuild the indexes.
-fn bulk_load_settings(conn: &mut DbConn) -> Result<Option<Saved>, DemoError> {
+pub(crate) fn bulk_load_settings(conn: &mut DbConn) -> Result<Option<Saved>, DemoError> {
     let DbConn::Sqlite(c) = conn else {
         return Ok(None);
     };
@@ -616,7 +625,7 @@ fn set_journal_mode(c: &mut diesel::SqliteConnection, mode: &str) -> Result<(), 
     Ok(())
 }
 
-fn restore_settings(conn: &mut DbConn, saved: Option<Saved>) -> Result<(), DemoError> {
+pub(crate) fn restore_settings(conn: &mut DbConn, saved: Option<Saved>) -> Result<(), DemoError> {
     if let (DbConn::Sqlite(c), Some(s)) = (conn, saved) {
         // Only known mode names go back into the statement.
         let mode = match s.journal_mode.to_ascii_lowercase().as_str() {
@@ -636,30 +645,33 @@ fn restore_settings(conn: &mut DbConn, saved: Option<Saved>) -> Result<(), DemoE
 const BULK_TABLES: &str = "'people', 'person_names', 'person_disabilities', 'person_versions', 'addresses', 'relationships'";
 
 #[derive(QueryableByName)]
-struct IndexDefinition {
+pub(crate) struct IndexDefinition {
     #[diesel(sql_type = diesel::sql_types::Text)]
     name: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     sql: String,
 }
 
-/// Drops the plain (not unique) indexes of the tables about to be filled and returns their
-/// definitions. Keeping seven search indexes on `people` up to date row by row took
+/// Drops the plain (not unique) indexes of `tables` (a quoted, comma-separated list), which
+/// are about to be filled, and returns their definitions. Keeping seven search indexes on `people` up to date row by row took
 /// four-fifths of a million-child SQLite load; building each once at the end, from sorted
 /// keys, takes a second or three. The caller's transaction puts them back if anything fails
 /// (DDL is transactional on both databases), and [`rebuild_indexes`] recreates them from the
 /// database's own record of the migrations' SQL. Unique indexes stay, so duplicates are still
 /// refused as they are written.
-fn defer_indexes(c: &mut DbConn) -> Result<Vec<IndexDefinition>, DemoError> {
+pub(crate) fn defer_indexes(
+    c: &mut DbConn,
+    tables: &str,
+) -> Result<Vec<IndexDefinition>, DemoError> {
     let query = match c.backend() {
         Backend::Sqlite => format!(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
-             AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({BULK_TABLES}) ORDER BY name"
+             AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({tables}) ORDER BY name"
         ),
         Backend::Postgres => format!(
             "SELECT indexname AS name, indexdef AS sql FROM pg_indexes \
              WHERE schemaname = current_schema() AND indexdef NOT LIKE 'CREATE UNIQUE%' \
-             AND tablename IN ({BULK_TABLES}) ORDER BY indexname"
+             AND tablename IN ({tables}) ORDER BY indexname"
         ),
     };
     let indexes: Vec<IndexDefinition> = diesel::sql_query(query).load(c)?;
@@ -672,7 +684,7 @@ fn defer_indexes(c: &mut DbConn) -> Result<Vec<IndexDefinition>, DemoError> {
     Ok(indexes)
 }
 
-fn rebuild_indexes(
+pub(crate) fn rebuild_indexes(
     c: &mut DbConn,
     indexes: &[IndexDefinition],
     progress: &mut dyn FnMut(Progress),

@@ -15,6 +15,7 @@
 //! validator ever rejects one; a test holds every template to PDF/UA-1). Every render clears
 //! old entries from typst's global cache so a long-running server's memory stays flat.
 
+mod chronology;
 mod engine;
 pub mod svg;
 
@@ -24,6 +25,8 @@ mod tests;
 use typst::foundations::{Array, Dict, Str, Value};
 
 use engine::Template;
+
+pub use chronology::{Chronology, ChronologyEntry, chronology_pdf};
 
 /// Why a document could not be rendered. Never a panic: a template or data problem comes back
 /// as one of these with a readable message.

@@ -5,8 +5,9 @@
 //! URLs: `/stylesheets/govuk-frontend.min.css`, `/stylesheets/moj-frontend.min.css` (link them in
 //! that order), `/javascripts/govuk-frontend.min.js`, `/javascripts/moj-frontend.min.js`,
 //! `/assets/images/*`, `/assets/manifest.json`, and `/stylesheets/app.css`,
-//! `/javascripts/app.js` when `crates/cairn-web/static/` has them. Pages should link them with
-//! [`asset_url`] so that browsers may cache them for a year.
+//! `/javascripts/app.js` when `crates/cairn-web/static/` has them (and every other file there,
+//! such as `/javascripts/note-autosave.js`, the case note forms' autosave). Pages should link
+//! them with [`asset_url`] so that browsers may cache them for a year.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
@@ -225,6 +226,15 @@ mod tests {
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
             assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
         }
+    }
+
+    #[test]
+    fn the_case_note_autosave_script_is_served() {
+        // `static/note-autosave.js`, loaded by the case note forms.
+        assert_eq!(
+            lookup("/javascripts/note-autosave.js").map(|(t, _)| t),
+            Some("text/javascript; charset=utf-8")
+        );
     }
 
     #[test]

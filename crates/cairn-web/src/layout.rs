@@ -94,6 +94,14 @@ impl Layout {
                 current: section == "people",
             },
         ];
+        // Searching case notes across every record the user may see.
+        if actor.may(Action::ViewCasework) {
+            nav.push(NavItem {
+                href: "/notes/search",
+                label: "Search notes",
+                current: section == "notes-search",
+            });
+        }
         // Casework due and overdue, for everyone who holds cases or signs off their team's.
         if actor.may(Action::RecordCasework) || actor.may(Action::AuthoriseCasework) {
             nav.push(NavItem {
@@ -107,6 +115,27 @@ impl Layout {
                 href: "/team-work",
                 label: "Team work",
                 current: section == "team-work",
+            });
+        }
+        if actor.may(Action::RecordSupervision) {
+            nav.push(NavItem {
+                href: "/supervision",
+                label: "Supervision",
+                current: section == "supervision",
+            });
+        }
+        if actor.may(Action::ViewTeamWork) || actor.may(Action::ViewRecordingQuality) {
+            nav.push(NavItem {
+                href: "/reports/oversight",
+                label: "Oversight",
+                current: section == "oversight-report",
+            });
+        }
+        if actor.may(Action::ViewRecordingQuality) {
+            nav.push(NavItem {
+                href: "/reports/recording-quality",
+                label: "Recording quality",
+                current: section == "recording-quality",
             });
         }
         // Front-door work: everyone who may see contacts (not administrators).
@@ -177,6 +206,13 @@ impl Layout {
                 href: "/admin/timescales",
                 label: "Timescales",
                 current: section == "timescales",
+            });
+        }
+        if actor.may(Action::ManageRecordingStandards) {
+            nav.push(NavItem {
+                href: "/admin/recording-standards",
+                label: "Recording standards",
+                current: section == "recording-standards",
             });
         }
         if actor.may(Action::ViewJobs) {
@@ -273,6 +309,9 @@ pub const DATE_FIELDS: &[&str] = &[
     "outcome_on",
     "ended_on",
     "closed_on",
+    "decided",
+    "employment_started_on",
+    "newly_qualified_from",
 ];
 
 /// Whether an error's field is a GOV.UK date input, whose summary link goes to the day box:
@@ -280,7 +319,8 @@ pub const DATE_FIELDS: &[&str] = &[
 /// each action row's due date (`actions-{n}-due`).
 fn is_date_field(field: &str) -> bool {
     let last = field.rsplit('-').next().unwrap_or(field);
-    DATE_FIELDS.contains(&last) || (field.starts_with("actions-") && last == "due")
+    DATE_FIELDS.contains(&last)
+        || ((field.starts_with("actions-") || field.contains("-actions-")) && last == "due")
 }
 
 impl Errors {

@@ -190,20 +190,30 @@ impl FromRequest<AppState> for VerifiedForm {
             );
         }
         let action = parts.uri.path().to_string();
-        let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
-            .await
-            .map_err(|_| {
-                AppError::BadRequest("The form was too large to accept".into()).into_response()
-            })?;
+        // A case note may be 100,000 characters: its forms may be larger than others.
+        let limit = crate::pages::recording::notes::body_limit(&action, MAX_FORM_BYTES);
+        let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+            AppError::BadRequest("The form was too large to accept".into()).into_response()
+        })?;
         let data = FormData::parse(&bytes);
         let resolved = resolve(state, &parts.headers, false)
             .await
             .map_err(IntoResponse::into_response)?;
         let Resolved::User(user, _) = resolved else {
+            // A note written as the session ran out is kept for its author until they are
+            // signed in again; any other form is carried through the sign-in page.
+            let notes = crate::pages::recording::notes::after_session_end;
+            if let Some(kept) = notes(state, &parts.headers, &action, &data).await {
+                return Err(kept);
+            }
             return Err(session_ended(state, &action, &data));
         };
         let _ = &mut parts;
         if !same_secret(data.get("csrf_token"), &user.csrf_token) {
+            let notes = crate::pages::recording::notes::stale_token_on_autosave;
+            if let Some(answer) = notes(&action, &data, &user.csrf_token) {
+                return Err(answer);
+            }
             let page = ResubmitPage {
                 layout: user.layout("Submit the form again", ""),
                 heading: "Your form could not be submitted".into(),

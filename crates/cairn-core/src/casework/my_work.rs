@@ -506,8 +506,7 @@ pub(crate) fn action_items(actions: &[CaseActionRow], today: NaiveDate) -> Vec<W
         .iter()
         .filter(|a| a.status == "open")
         .map(|a| {
-            let source = ActionSource::from_code(&a.source_kind)
-                .map_or(a.source_kind.as_str(), |s| s.label());
+            let source = ActionSource::from_code(&a.source_kind);
             WorkItem {
                 kind: WorkKind::Action,
                 what: format!("Action: {}", a.description),
@@ -517,12 +516,34 @@ pub(crate) fn action_items(actions: &[CaseActionRow], today: NaiveDate) -> Vec<W
                 worker_id: a.owner_user_id.clone(),
                 worker_name: a.owner_name.clone(),
                 due_on: a.due_on,
-                basis: format!("Agreed at the {} with this date", source.to_lowercase()),
+                basis: action_basis(source, &a.source_kind),
                 days_overdue: days_late(a.due_on, today),
-                href: format!("/actions/{}", a.id),
+                href: action_href(source, a),
             }
         })
         .collect()
+}
+
+/// Where an action's due date came from, in words.
+fn action_basis(source: Option<ActionSource>, code: &str) -> String {
+    match source {
+        Some(ActionSource::Oversight) => "Agreed in a management decision with this date".into(),
+        Some(ActionSource::Supervision) => "Agreed in supervision with this date".into(),
+        Some(s) => format!("Agreed at the {} with this date", s.label().to_lowercase()),
+        None => format!("Agreed at the {code} with this date"),
+    }
+}
+
+/// Where a line of work for an action leads: an action agreed in a management decision or in
+/// supervision to that record on the child's "Oversight and supervision" tab (which links to
+/// the action itself, to close it); any other to the action's own page.
+fn action_href(source: Option<ActionSource>, a: &CaseActionRow) -> String {
+    match source {
+        Some(ActionSource::Oversight | ActionSource::Supervision) => {
+            format!("/people/{}/oversight#action-{}", a.person_id, a.id)
+        }
+        _ => format!("/actions/{}", a.id),
+    }
 }
 
 /// Fills in children's and workers' names: one query each for the whole list.

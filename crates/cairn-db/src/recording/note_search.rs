@@ -1,1 +1,539 @@
 //! Full-text search over final case notes: FTS5 on SQLite, a GIN tsvector index on PostgreSQL.
+//!
+//! The search terms arrive already reduced to [`Phrase`]s of plain words (letters and digits
+//! only), so the query text handed to either engine is built from nothing a user can use to
+//! change its meaning: on SQLite every phrase is a quoted FTS5 string, on PostgreSQL a
+//! `to_tsquery` expression of bare words joined by our own operators. Both engines then read
+//! "all of these words and phrases". There are no prefix searches: without a prefix index
+//! (a schema change) FTS5 merges the matches of every word with the prefix on each query,
+//! which over millions of notes takes seconds.
+//!
+//! Results are newest first (by `search_rowid`, which grows as notes are created). Only the
+//! first `cap` matches are ever read, so a common word over millions of notes costs the same
+//! as a rare one: the caller shows "more than `cap`" instead of an exact count.
+//!
+//! Highlighting marks matches with two private-use characters ([`MARK_START`], [`MARK_END`])
+//! rather than HTML, so that the caller can escape the whole snippet first and only then turn
+//! the markers into `<mark>` elements.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text};
+
+use crate::DbConn;
+use crate::error::DbError;
+use crate::people::PersonRow;
+use crate::schema::{case_note_children, case_notes, people, users};
+
+/// Marks the start of a matched word in a snippet.
+pub const MARK_START: char = '\u{E000}';
+/// Marks the end of a matched word in a snippet.
+pub const MARK_END: char = '\u{E001}';
+
+/// A word or a quoted phrase to find: words of letters and digits only ([`Phrase::new`]
+/// makes sure), to be found together and in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phrase {
+    words: Vec<String>,
+}
+
+impl Phrase {
+    /// The phrase of these words, split where they hold anything but letters and digits (as
+    /// both engines split the text they index: "O'Brien" is "o" then "brien"); `None` when
+    /// nothing is left to search for.
+    pub fn new<S: AsRef<str>>(words: &[S]) -> Option<Phrase> {
+        let words: Vec<String> = words
+            .iter()
+            .flat_map(|w| {
+                w.as_ref()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|part| !part.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        (!words.is_empty()).then_some(Phrase { words })
+    }
+
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+}
+
+/// The FTS5 query: each phrase a quoted string, all of them required. The words hold no
+/// quote, so nothing can end a string early.
+pub fn fts5_query(phrases: &[Phrase]) -> String {
+    phrases
+        .iter()
+        .map(|p| format!("\"{}\"", p.words.join(" ")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// The `to_tsquery` text: words of a phrase joined by `<->` (followed by), phrases by `&`.
+/// The words are letters and digits, which the tsquery syntax reads as plain lexemes.
+pub fn tsquery(phrases: &[Phrase]) -> String {
+    phrases
+        .iter()
+        .map(|p| format!("({})", p.words.join(" <-> ")))
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+/// Whose notes are searched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// The notes about one child.
+    Child(&'a str),
+    /// Every final note; with `include_entered_in_error` false, only notes about at least one
+    /// child not marked as entered in error.
+    Everyone { include_entered_in_error: bool },
+}
+
+/// The matches of one search: a page of `search_rowid`s, newest first, and how many there are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Matches {
+    pub page: Vec<i64>,
+    /// Exact when `more` is false; otherwise the cap.
+    pub total: usize,
+    /// More than `cap` notes match.
+    pub more: bool,
+}
+
+#[derive(QueryableByName)]
+struct RowidRow {
+    #[diesel(sql_type = BigInt)]
+    search_rowid: i64,
+}
+
+fn rowids(rows: Vec<RowidRow>) -> Vec<i64> {
+    rows.into_iter().map(|r| r.search_rowid).collect()
+}
+
+/// Final notes matching `phrases` in `scope`: the page starting at `offset` of `page_size`,
+/// counting at most `cap` matches (`offset + page_size` should not pass `cap`).
+pub fn search(
+    conn: &mut DbConn,
+    phrases: &[Phrase],
+    scope: Scope<'_>,
+    cap: usize,
+    offset: usize,
+    page_size: usize,
+) -> Result<Matches, DbError> {
+    if phrases.is_empty() {
+        return Ok(Matches {
+            page: Vec::new(),
+            total: 0,
+            more: false,
+        });
+    }
+    // One more than the cap tells "exactly cap" from "more than cap".
+    let limit = cap + 1;
+    let found = match conn {
+        DbConn::Sqlite(c) => sqlite::matches(c, &fts5_query(phrases), scope, limit)?,
+        DbConn::Pg(c) => pg::matches(c, &tsquery(phrases), scope, limit)?,
+    };
+    let more = found.rowids.len() > cap;
+    let total = found.rowids.len().min(cap);
+    let page = match conn {
+        // PostgreSQL read the first matches it came across, not the newest: for a word this
+        // common, ask for the page in order (the planner then walks the notes newest first).
+        DbConn::Pg(c) if more && !found.ordered => {
+            pg::ordered_page(c, &tsquery(phrases), scope, offset, page_size)?
+        }
+        _ => {
+            let mut all = found.rowids;
+            all.truncate(cap);
+            if !found.ordered {
+                all.sort_unstable_by(|a, b| b.cmp(a));
+            }
+            all.into_iter().skip(offset).take(page_size).collect()
+        }
+    };
+    Ok(Matches { page, total, more })
+}
+
+/// Matches as one engine found them.
+struct Found {
+    rowids: Vec<i64>,
+    /// Newest first already.
+    ordered: bool,
+}
+
+impl Found {
+    fn new(rowids: Vec<i64>, ordered: bool) -> Found {
+        Found { rowids, ordered }
+    }
+}
+
+mod sqlite {
+    use super::*;
+    use diesel::sqlite::SqliteConnection;
+
+    /// Notes visible to someone who may not see records entered in error: about at least one
+    /// child who is not.
+    const VISIBLE: &str = "AND EXISTS (SELECT 1 FROM case_notes n \
+         JOIN case_note_children c ON c.note_id = n.id JOIN people p ON p.id = c.person_id \
+         WHERE n.search_rowid = case_notes_fts.rowid AND n.status = 'final' \
+         AND p.entered_in_error_at IS NULL)";
+    const FINAL: &str = "AND EXISTS (SELECT 1 FROM case_notes n \
+         WHERE n.search_rowid = case_notes_fts.rowid AND n.status = 'final')";
+
+    pub(super) fn matches(
+        c: &mut SqliteConnection,
+        query: &str,
+        scope: Scope<'_>,
+        limit: usize,
+    ) -> Result<Found, DbError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        match scope {
+            // FTS5 walks the index newest first and stops at the limit, so this costs the same
+            // for a word in every note as for a word in a few.
+            Scope::Everyone {
+                include_entered_in_error,
+            } => {
+                let visible = if include_entered_in_error {
+                    FINAL
+                } else {
+                    VISIBLE
+                };
+                let sql = format!(
+                    "SELECT rowid AS search_rowid FROM case_notes_fts \
+                     WHERE case_notes_fts MATCH ? {visible} ORDER BY rowid DESC LIMIT ?"
+                );
+                let rows: Vec<RowidRow> = diesel::sql_query(sql)
+                    .bind::<Text, _>(query)
+                    .bind::<BigInt, _>(limit)
+                    .load(c)?;
+                Ok(Found::new(rowids(rows), true))
+            }
+            Scope::Child(person_id) => child(c, query, person_id, limit),
+        }
+    }
+
+    /// One child's notes. A child has at most a few thousand notes, but a word may be in
+    /// millions: first walk the word's matches within the span of the child's notes, up to a
+    /// budget in proportion to how many notes the child has; a word too common for that is
+    /// instead looked up note by note (each lookup a seek in the index), which costs in
+    /// proportion to the child's notes alone.
+    fn child(
+        c: &mut SqliteConnection,
+        query: &str,
+        person_id: &str,
+        limit: i64,
+    ) -> Result<Found, DbError> {
+        let own: Vec<i64> = case_note_children::table
+            .inner_join(case_notes::table)
+            .filter(case_note_children::person_id.eq(person_id))
+            .filter(case_notes::status.eq("final"))
+            .select(case_notes::search_rowid)
+            .load(c)?;
+        let (Some(&low), Some(&high)) = (own.iter().min(), own.iter().max()) else {
+            return Ok(Found::new(Vec::new(), true));
+        };
+        let budget = i64::try_from(own.len().saturating_mul(PROBE_PER_NOTE))
+            .unwrap_or(i64::MAX)
+            .max(MIN_PROBE);
+        let probed: Vec<RowidRow> = diesel::sql_query(
+            "SELECT rowid AS search_rowid FROM case_notes_fts WHERE case_notes_fts MATCH ? \
+             AND rowid >= ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?",
+        )
+        .bind::<Text, _>(query)
+        .bind::<BigInt, _>(low)
+        .bind::<BigInt, _>(high)
+        .bind::<BigInt, _>(budget)
+        .load(c)?;
+        if (probed.len() as i64) < budget {
+            let own: HashSet<i64> = own.into_iter().collect();
+            let hits: Vec<i64> = rowids(probed)
+                .into_iter()
+                .filter(|r| own.contains(r))
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .collect();
+            return Ok(Found::new(hits, true));
+        }
+        let rows: Vec<RowidRow> = diesel::sql_query(
+            "SELECT n.search_rowid AS search_rowid FROM case_note_children c \
+             JOIN case_notes n ON n.id = c.note_id \
+             WHERE c.person_id = ? AND n.status = 'final' AND EXISTS (\
+                 SELECT 1 FROM case_notes_fts WHERE case_notes_fts MATCH ? \
+                 AND case_notes_fts.rowid = n.search_rowid) \
+             ORDER BY n.search_rowid DESC LIMIT ?",
+        )
+        .bind::<Text, _>(person_id)
+        .bind::<Text, _>(query)
+        .bind::<BigInt, _>(limit)
+        .load(c)?;
+        Ok(Found::new(rowids(rows), true))
+    }
+
+    /// How many of a word's matches the child search walks per note the child has before
+    /// looking the child's notes up one by one instead (a walk step costs about a fortieth of
+    /// a lookup).
+    const PROBE_PER_NOTE: usize = 10;
+    const MIN_PROBE: i64 = 1_000;
+
+    #[derive(QueryableByName)]
+    struct SnippetRow {
+        #[diesel(sql_type = Text)]
+        snippet: String,
+    }
+
+    /// The narrative around the matches, marked; FTS5 reads the text from `case_notes`.
+    pub(super) fn snippet(
+        c: &mut SqliteConnection,
+        query: &str,
+        rowid: i64,
+    ) -> Result<Option<String>, DbError> {
+        let rows: Vec<SnippetRow> = diesel::sql_query(
+            "SELECT snippet(case_notes_fts, 1, char(57344), char(57345), '…', 24) AS snippet \
+             FROM case_notes_fts WHERE case_notes_fts MATCH ? AND rowid = ?",
+        )
+        .bind::<Text, _>(query)
+        .bind::<BigInt, _>(rowid)
+        .load(c)?;
+        Ok(rows.into_iter().next().map(|r| r.snippet))
+    }
+}
+
+mod pg {
+    use super::*;
+    use diesel::pg::PgConnection;
+
+    /// The expression the GIN index is built on, word for word: any other spelling and the
+    /// index is not used.
+    const DOCUMENT: &str = "to_tsvector('english', title || ' ' || narrative)";
+    /// `OFFSET 0` keeps the planner from turning the check into a hash join over every
+    /// note's children: it stays a lookup per match, and there are at most `cap` + 1 matches.
+    const VISIBLE: &str = "AND EXISTS (SELECT 1 FROM case_note_children c \
+         JOIN people p ON p.id = c.person_id \
+         WHERE c.note_id = case_notes.id AND p.entered_in_error_at IS NULL OFFSET 0)";
+
+    fn filter(scope: Scope<'_>) -> (&'static str, &'static str) {
+        match scope {
+            Scope::Child(_) => (
+                "JOIN case_note_children c ON c.note_id = case_notes.id",
+                "AND c.person_id = $2",
+            ),
+            Scope::Everyone {
+                include_entered_in_error: true,
+            } => ("", ""),
+            Scope::Everyone {
+                include_entered_in_error: false,
+            } => ("", VISIBLE),
+        }
+    }
+
+    fn person(scope: Scope<'_>) -> &str {
+        match scope {
+            Scope::Child(id) => id,
+            Scope::Everyone { .. } => "",
+        }
+    }
+
+    /// The first `limit` matches the planner comes across, in no order: with no order to
+    /// keep it reads the GIN index for a rare word and stops early for a common one.
+    pub(super) fn matches(
+        c: &mut PgConnection,
+        query: &str,
+        scope: Scope<'_>,
+        limit: usize,
+    ) -> Result<Found, DbError> {
+        let (join, scoped) = filter(scope);
+        let limit_at = if matches!(scope, Scope::Child(_)) {
+            "$3"
+        } else {
+            "$2"
+        };
+        let sql = format!(
+            "SELECT case_notes.search_rowid AS search_rowid FROM case_notes {join} \
+             WHERE {DOCUMENT} @@ to_tsquery('english', $1) AND case_notes.status = 'final' \
+             {scoped} LIMIT {limit_at}"
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows: Vec<RowidRow> = match scope {
+            Scope::Child(_) => diesel::sql_query(sql)
+                .bind::<Text, _>(query)
+                .bind::<Text, _>(person(scope))
+                .bind::<BigInt, _>(limit)
+                .load(c)?,
+            Scope::Everyone { .. } => diesel::sql_query(sql)
+                .bind::<Text, _>(query)
+                .bind::<BigInt, _>(limit)
+                .load(c)?,
+        };
+        Ok(Found::new(rowids(rows), false))
+    }
+
+    /// One page of matches newest first, for a word too common to sort all its matches.
+    pub(super) fn ordered_page(
+        c: &mut PgConnection,
+        query: &str,
+        scope: Scope<'_>,
+        offset: usize,
+        page_size: usize,
+    ) -> Result<Vec<i64>, DbError> {
+        let (join, scoped) = filter(scope);
+        let (limit_at, offset_at) = if matches!(scope, Scope::Child(_)) {
+            ("$3", "$4")
+        } else {
+            ("$2", "$3")
+        };
+        let sql = format!(
+            "SELECT case_notes.search_rowid AS search_rowid FROM case_notes {join} \
+             WHERE {DOCUMENT} @@ to_tsquery('english', $1) AND case_notes.status = 'final' \
+             {scoped} ORDER BY case_notes.search_rowid DESC LIMIT {limit_at} OFFSET {offset_at}"
+        );
+        let limit = i64::try_from(page_size).unwrap_or(i64::MAX);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let rows: Vec<RowidRow> = match scope {
+            Scope::Child(_) => diesel::sql_query(sql)
+                .bind::<Text, _>(query)
+                .bind::<Text, _>(person(scope))
+                .bind::<BigInt, _>(limit)
+                .bind::<BigInt, _>(offset)
+                .load(c)?,
+            Scope::Everyone { .. } => diesel::sql_query(sql)
+                .bind::<Text, _>(query)
+                .bind::<BigInt, _>(limit)
+                .bind::<BigInt, _>(offset)
+                .load(c)?,
+        };
+        Ok(rowids(rows))
+    }
+
+    #[derive(QueryableByName)]
+    struct SnippetRow {
+        #[diesel(sql_type = BigInt)]
+        search_rowid: i64,
+        #[diesel(sql_type = Text)]
+        snippet: String,
+    }
+
+    /// The narrative around the matches, marked, for a page of notes.
+    pub(super) fn snippets(
+        c: &mut PgConnection,
+        query: &str,
+        rowids: &[i64],
+    ) -> Result<Vec<(i64, String)>, DbError> {
+        let rows: Vec<SnippetRow> = diesel::sql_query(
+            "SELECT search_rowid, ts_headline('english', narrative, to_tsquery('english', $1), \
+             'StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=35, MinWords=15, \
+             MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet \
+             FROM case_notes WHERE search_rowid = ANY($2)",
+        )
+        .bind::<Text, _>(query)
+        .bind::<Array<BigInt>, _>(rowids)
+        .load(c)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.search_rowid, r.snippet))
+            .collect())
+    }
+}
+
+/// The marked snippet of each note in `rowids` (text with [`MARK_START`] and [`MARK_END`]
+/// around matched words, not yet escaped for HTML).
+pub fn snippets(
+    conn: &mut DbConn,
+    phrases: &[Phrase],
+    rowids: &[i64],
+) -> Result<HashMap<i64, String>, DbError> {
+    if rowids.is_empty() || phrases.is_empty() {
+        return Ok(HashMap::new());
+    }
+    match conn {
+        DbConn::Sqlite(c) => {
+            let query = fts5_query(phrases);
+            let mut out = HashMap::new();
+            for &rowid in rowids {
+                if let Some(s) = sqlite::snippet(c, &query, rowid)? {
+                    out.insert(rowid, s);
+                }
+            }
+            Ok(out)
+        }
+        DbConn::Pg(c) => Ok(pg::snippets(c, &tsquery(phrases), rowids)?
+            .into_iter()
+            .collect()),
+    }
+}
+
+/// What a result line shows about a note.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable)]
+pub struct NoteLine {
+    pub id: String,
+    pub search_rowid: i64,
+    pub kind: String,
+    pub occurred_at: NaiveDateTime,
+    pub title: String,
+    pub significant: bool,
+    pub author_name: String,
+}
+
+/// The notes with these `search_rowid`s (final ones only), in no particular order.
+pub fn note_lines(conn: &mut DbConn, rowids: &[i64]) -> Result<Vec<NoteLine>, DbError> {
+    if rowids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(case_notes::table
+        .inner_join(users::table.on(users::id.eq(case_notes::author_user_id)))
+        .filter(case_notes::search_rowid.eq_any(rowids))
+        .filter(case_notes::status.eq("final"))
+        .select((
+            case_notes::id,
+            case_notes::search_rowid,
+            case_notes::kind,
+            case_notes::occurred_at,
+            case_notes::title,
+            case_notes::significant,
+            users::display_name,
+        ))
+        .load(conn)?)
+}
+
+/// The children each of these notes is about: (note id, child).
+pub fn children_of(
+    conn: &mut DbConn,
+    note_ids: &[String],
+) -> Result<Vec<(String, PersonRow)>, DbError> {
+    if note_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(case_note_children::table
+        .inner_join(people::table)
+        .filter(case_note_children::note_id.eq_any(note_ids))
+        .order((people::family_name.asc(), people::given_names.asc()))
+        .select((case_note_children::note_id, PersonRow::as_select()))
+        .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phrase(words: &[&str]) -> Phrase {
+        Phrase::new(words).unwrap_or_else(|| panic!("{words:?} has words"))
+    }
+
+    #[test]
+    fn query_text_is_built_only_from_letters_and_digits() {
+        let phrases = vec![
+            phrase(&["school\"", "refusal"]),
+            phrase(&["NEAR("]),
+            phrase(&["bru*"]),
+        ];
+        assert_eq!(
+            fts5_query(&phrases),
+            "\"school refusal\" AND \"NEAR\" AND \"bru\""
+        );
+        assert_eq!(tsquery(&phrases), "(school <-> refusal) & (NEAR) & (bru)");
+        assert_eq!(Phrase::new(&["\"", "*", "-", "'"]), None);
+        assert_eq!(
+            Phrase::new(&["O'Brien"]).map(|p| p.words().to_vec()),
+            Some(vec!["O".to_string(), "Brien".to_string()])
+        );
+    }
+}

@@ -21,6 +21,7 @@ use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::{Errors, Layout};
 use crate::pages::labels::code_options_with_codes;
+use crate::pages::uk_time::today_in_england;
 use crate::session::{CurrentUser, VerifiedForm, render_with};
 use crate::state::AppState;
 
@@ -305,6 +306,9 @@ pub struct PersonPage {
     /// The record's tabs, shown to those who see casework (the tabs are casework pages).
     pub tabs: crate::pages::recording::tabs::RecordTabs,
     pub tabs_shown: bool,
+    /// The latest management decision, pinned at the top of a child's page; None for adults
+    /// and for people who do not see casework.
+    pub pinned: Option<crate::pages::recording::oversight::PinnedView>,
 }
 
 impl PersonPage {
@@ -421,13 +425,30 @@ pub async fn show(
     let (actor, pid) = (user.actor.clone(), id.clone());
     // The status is read on the same connection straight after the audited view, which
     // covers it; a problem with it is logged and never costs the rest of the page.
-    let (r, status) = state
+    let (r, status, pinned) = state
         .db(move |c| {
             let r = people::view(c, &actor, &pid, "page")?;
             let status = cairn_core::casework::child_status::view(c, &actor, &pid, today());
-            Ok((r, status))
+            // Read on the same connection straight after the audited view, like the status.
+            let pinned = c.read(|c| {
+                cairn_core::recording::oversight::pinned(c, &actor, &pid, today_in_england())
+            });
+            Ok((r, status, pinned))
         })
         .await?;
+    let pinned = match pinned {
+        Ok(p) => p.map(|p| {
+            crate::pages::recording::oversight::PinnedView::of(
+                &id,
+                &p,
+                user.actor.may(Action::RecordOversight),
+            )
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read a child's latest management decision");
+            None
+        }
+    };
     let (status, status_failed) = match status {
         Ok(s) => (
             s.map(|s| crate::pages::casework::my_work::ChildStatusView::from_status(&s)),
@@ -448,6 +469,7 @@ pub async fn show(
         can_view_audit: user.actor.may(Action::ViewAuditLog),
         tabs: RecordTabs::new(r.person.id.to_string(), RecordTab::Summary),
         tabs_shown: user.actor.may(Action::ViewCasework),
+        pinned: pinned.filter(|_| r.person.kind == PersonKind::Child),
         r,
     };
     Ok(render_with(StatusCode::OK, &page))

@@ -228,8 +228,8 @@ fn source_href(source: ActionSource, id: &str) -> String {
         ActionSource::CpPlan => format!("/cp-plans/{id}"),
         ActionSource::CinPlan => format!("/cin-plans/{id}"),
         ActionSource::Conference => format!("/conferences/{id}"),
-        // Oversight and supervision records have no pages of their own yet.
-        ActionSource::Oversight | ActionSource::Supervision => String::new(),
+        ActionSource::Oversight => format!("/oversight/{id}"),
+        ActionSource::Supervision => format!("/supervision/discussions/{id}"),
     }
 }
 
