@@ -135,6 +135,14 @@ mod tests {
     }
 
     #[test]
+    fn a_chronology_is_pdf_ua_1() {
+        let document = compiled(&sample(40));
+        let pdf = engine::export(&document, engine::Conformance::Ua1Only)
+            .unwrap_or_else(|e| panic!("PDF/UA-1: {e}"));
+        assert!(pdf.starts_with(b"%PDF"));
+    }
+
+    #[test]
     fn an_empty_chronology_still_renders() {
         let pdf = chronology_pdf(&sample(0)).unwrap_or_default();
         assert!(pdf.starts_with(b"%PDF"));
