@@ -97,6 +97,8 @@ impl Actor {
             | Action::AuthoriseCasework
             | Action::RecordOversight
             | Action::RecordSupervision => "casework:write",
+            Action::ViewWorkloadModel | Action::ViewCaseloads => "workload:read",
+            Action::AllocateWork | Action::OverrideWorkloadLimit => "workload:write",
             _ => return false,
         };
         self.scopes.iter().any(|s| s == needed)

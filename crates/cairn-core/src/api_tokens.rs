@@ -34,6 +34,11 @@ pub const SCOPES: &[(&str, &str)] = &[
         "casework:write",
         "Record and authorise assessments, enquiries, conferences, plans, visits and closures",
     ),
+    (
+        "workload:read",
+        "Read allocations, workers' loads, unallocated work and the caseload figures",
+    ),
+    ("workload:write", "Allocate and reallocate work"),
 ];
 
 /// Tokens start with this so that a leaked one is easy to recognise in logs and scanners.

@@ -8,6 +8,7 @@ pub mod api_tokens;
 pub mod audit_trail;
 pub mod audit_view;
 pub mod auth;
+pub mod caseloads;
 pub mod casework;
 pub mod error;
 pub mod front_door;

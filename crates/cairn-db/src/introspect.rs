@@ -158,10 +158,15 @@ struct PgForeignKey {
 const IGNORED_TABLE: &str = "__diesel_schema_migrations";
 
 /// Full-text indexes are built differently by design: an FTS5 virtual table (and its shadow
-/// tables) on SQLite, an expression GIN index on PostgreSQL, which the index query here does
-/// not list because it indexes an expression rather than columns. Both are named `*_fts*`.
+/// tables) on SQLite, a GIN index on PostgreSQL. Both are named `*_fts*`.
 fn is_full_text_index(name: &str) -> bool {
     name.contains("_fts")
+}
+
+/// The document a PostgreSQL GIN index searches is a stored generated `tsvector` column
+/// (`case_notes.search_vector`); SQLite keeps its document in the FTS5 table instead.
+fn is_full_text_document(data_type: &str) -> bool {
+    data_type == "tsvector"
 }
 
 pub fn read_schema(conn: &mut DbConn) -> Result<SchemaInfo, DbError> {
@@ -261,7 +266,7 @@ fn read_postgres(c: &mut diesel::PgConnection) -> Result<SchemaInfo, DbError> {
     .load(c)?;
     let mut schema = SchemaInfo::new();
     for col in cols {
-        if col.table_name == IGNORED_TABLE {
+        if col.table_name == IGNORED_TABLE || is_full_text_document(&col.data_type) {
             continue;
         }
         schema
@@ -288,7 +293,10 @@ fn read_postgres(c: &mut diesel::PgConnection) -> Result<SchemaInfo, DbError> {
          GROUP BY t.relname, i.relname, ix.indisunique, ix.indisprimary",
     )
     .load(c)?;
-    for ix in indexes {
+    for ix in indexes
+        .into_iter()
+        .filter(|ix| !is_full_text_index(&ix.index_name))
+    {
         if let Some(info) = schema.get_mut(&ix.table_name) {
             let columns: Vec<String> = ix.columns.split(',').map(str::to_string).collect();
             if ix.is_primary {

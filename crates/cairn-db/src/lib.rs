@@ -5,6 +5,7 @@
 //! written once and checked at compile time against both backends.
 
 pub mod audit;
+pub mod caseloads;
 pub mod casework;
 pub mod connection;
 pub mod error;

@@ -16,6 +16,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        service -> Text,
     }
 }
 
@@ -768,6 +769,11 @@ diesel::table! {
         version -> Integer,
         updated_at -> Timestamp,
         updated_by -> Text,
+        fte_centi -> Integer,
+        absent_from -> Nullable<Date>,
+        absent_until -> Nullable<Date>,
+        absence_reason -> Nullable<Text>,
+        left_on -> Nullable<Date>,
     }
 }
 
@@ -913,6 +919,147 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    workload_models (id) {
+        id -> Text,
+        name -> Text,
+        effective_from -> Date,
+        newly_qualified_percent -> Integer,
+        newly_qualified_months -> Integer,
+        escalate_unallocated_after_working_days -> Integer,
+        notes -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    workload_weights (model_id, dimension, code) {
+        model_id -> Text,
+        dimension -> Text,
+        code -> Text,
+        weight_centi -> Integer,
+    }
+}
+
+diesel::table! {
+    workload_capacities (model_id, role) {
+        model_id -> Text,
+        role -> Text,
+        capacity_centi -> Integer,
+    }
+}
+
+diesel::table! {
+    workload_limits (model_id, service) {
+        model_id -> Text,
+        service -> Text,
+        amber_percent -> Integer,
+        red_percent -> Integer,
+    }
+}
+
+diesel::table! {
+    allocations (id) {
+        id -> Text,
+        person_id -> Text,
+        referral_id -> Text,
+        work_kind -> Text,
+        work_id -> Text,
+        team_id -> Text,
+        worker_id -> Text,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        reason -> Text,
+        end_reason -> Nullable<Text>,
+        load_before_centi -> Nullable<Integer>,
+        load_after_centi -> Nullable<Integer>,
+        capacity_centi -> Nullable<Integer>,
+        rating -> Nullable<Text>,
+        override_reason -> Nullable<Text>,
+        overridden_by -> Nullable<Text>,
+        back_dated -> Bool,
+        created_at -> Timestamp,
+        created_by -> Text,
+        ended_at -> Nullable<Timestamp>,
+        ended_by -> Nullable<Text>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    case_workload_factors (id) {
+        id -> Text,
+        person_id -> Text,
+        factor -> Text,
+        note -> Text,
+        set_at -> Timestamp,
+        set_by -> Text,
+        cleared_at -> Nullable<Timestamp>,
+        cleared_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    workload_snapshots (id) {
+        id -> Text,
+        taken_on -> Date,
+        worker_id -> Text,
+        team_id -> Nullable<Text>,
+        office_id -> Nullable<Text>,
+        service -> Nullable<Text>,
+        model_id -> Text,
+        cases -> Integer,
+        pieces_of_work -> Integer,
+        weighted_centi -> Integer,
+        capacity_centi -> Integer,
+        fte_centi -> Integer,
+        case_holding -> Bool,
+        rating -> Text,
+        overdue_recordings -> Integer,
+        overdue_visits -> Integer,
+        assessments_completed -> Integer,
+        assessments_in_time -> Integer,
+        assessments_rated -> Integer,
+        assessments_rated_good -> Integer,
+        taken_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workload_alerts (id) {
+        id -> Text,
+        subject_kind -> Text,
+        subject_id -> Text,
+        team_id -> Nullable<Text>,
+        level -> Text,
+        cause -> Text,
+        load_percent -> Nullable<Integer>,
+        raised_at -> Timestamp,
+        updated_at -> Timestamp,
+        decision -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+        cleared_at -> Nullable<Timestamp>,
+        cleared_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        href -> Text,
+        source_kind -> Text,
+        source_id -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(case_note_children -> case_notes (note_id));
 diesel::joinable!(case_note_children -> people (person_id));
 diesel::joinable!(case_note_versions -> case_notes (note_id));
@@ -996,6 +1143,19 @@ diesel::joinable!(visits -> referrals (referral_id));
 diesel::joinable!(visits -> users (worker_id));
 diesel::joinable!(episode_closures -> referrals (referral_id));
 diesel::joinable!(episode_closures -> users (requested_by));
+diesel::joinable!(workload_weights -> workload_models (model_id));
+diesel::joinable!(workload_capacities -> workload_models (model_id));
+diesel::joinable!(workload_limits -> workload_models (model_id));
+diesel::joinable!(allocations -> people (person_id));
+diesel::joinable!(allocations -> referrals (referral_id));
+diesel::joinable!(allocations -> teams (team_id));
+diesel::joinable!(allocations -> users (worker_id));
+diesel::joinable!(workload_snapshots -> users (worker_id));
+diesel::joinable!(case_workload_factors -> people (person_id));
+diesel::joinable!(workload_snapshots -> teams (team_id));
+diesel::joinable!(workload_alerts -> teams (team_id));
+diesel::joinable!(notifications -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     offices,
     teams,
@@ -1056,4 +1216,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     oversight_records,
     supervision_sessions,
     supervision_case_discussions,
+    workload_models,
+    workload_weights,
+    workload_capacities,
+    workload_limits,
+    allocations,
+    case_workload_factors,
+    workload_snapshots,
+    workload_alerts,
+    notifications,
 );

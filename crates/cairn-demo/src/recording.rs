@@ -716,15 +716,15 @@ impl<'a> Gen<'a> {
             rows: Rows::default(),
             written: Written::default(),
         };
-        g.habits = g.recording_habits();
+        g.habits = g.recording_habits(seed);
         g
     }
 
     /// Each practitioner's recording habit, from a stream of its own. The demo social worker
     /// is prompt; in their team at least one colleague is often late, so the demo team
     /// manager's recording-quality page shows a difference.
-    fn recording_habits(&self) -> HashMap<String, Habit> {
-        let mut rng = Rng::new(self.rng.clone().next_u64(), 0x4AB1);
+    fn recording_habits(&self, seed: u64) -> HashMap<String, Habit> {
+        let mut rng = Rng::new(seed, 0x4AB1);
         let mut habits = HashMap::new();
         for m in &self.staff.members {
             let habit = rng.weighted(&[

@@ -8,6 +8,7 @@
 mod code_list;
 
 pub mod calendar;
+pub mod caseloads;
 pub mod casework;
 pub mod codes;
 pub mod dates;

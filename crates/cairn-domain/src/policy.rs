@@ -42,6 +42,13 @@ code_list! {
         RecordSupervision = "record_supervision" => "Record supervision sessions",
         ViewRecordingQuality = "view_recording_quality" => "View recording quality, oversight and supervision reports",
         ManageRecordingStandards = "manage_recording_standards" => "Change the recording, oversight and supervision standards",
+        ViewWorkloadModel = "view_workload_model" => "Read the workload model and safe working levels",
+        AllocateWork = "allocate_work" => "Allocate and reallocate cases and pieces of work, and set case weighting factors",
+        OverrideWorkloadLimit = "override_workload_limit" => "Allocate over a worker's red safe working level, with a reason",
+        ViewCaseloads = "view_caseloads" => "View caseload dashboards, unallocated work and workload alerts",
+        ManageWorkloadModel = "manage_workload_model" => "Change the workload model",
+        ManageWorkerAvailability = "manage_worker_availability" => "Record a worker's hours, leave and leaving date",
+        TakeWorkloadSnapshot = "take_workload_snapshot" => "Take a workload snapshot now",
     }
 }
 
@@ -62,6 +69,8 @@ impl Action {
                 | Self::ViewCasework
                 | Self::ViewTeamWork
                 | Self::ViewRecordingQuality
+                | Self::ViewWorkloadModel
+                | Self::ViewCaseloads
         )
     }
 }
@@ -190,6 +199,26 @@ pub fn permits(role: Role, action: Action) -> bool {
         ),
 
         ManageRecordingStandards => matches!(role, ServiceManager | Administrator),
+
+        // The workload model is published to everyone it is applied to (LGA Standard 3).
+        ViewWorkloadModel => true,
+
+        // Allocation is a manager's decision, made with the worker; so is going over the red
+        // level, which is recorded with a reason and reported.
+        AllocateWork | OverrideWorkloadLimit => matches!(role, TeamManager | ServiceManager),
+
+        // The caseload picture: managers, and those who report on it or inspect it.
+        ViewCaseloads => matches!(
+            role,
+            TeamManager | ServiceManager | PerformanceOfficer | Auditor | Inspector
+        ),
+
+        ManageWorkloadModel => matches!(role, ServiceManager | Administrator),
+
+        // Hours, leave and leaving are known to the line manager and to HR administration.
+        ManageWorkerAvailability => matches!(role, TeamManager | ServiceManager | Administrator),
+
+        TakeWorkloadSnapshot => matches!(role, TeamManager | ServiceManager | Administrator),
     }
 }
 
@@ -221,20 +250,22 @@ mod tests {
     /// ApiTokens, UseApi | ViewFrontDoor, RecordContact, Screen, AuthoriseScreening,
     /// AssignReferral, OutOfHours, Handover, Thresholds, MessageTemplates, Jobs, Performance |
     /// ViewCasework, RecordCasework, AuthoriseCasework, ViewTeamWork, ManageTimescales |
-    /// RecordOversight, RecordSupervision, ViewRecordingQuality, ManageRecordingStandards.
+    /// RecordOversight, RecordSupervision, ViewRecordingQuality, ManageRecordingStandards |
+    /// ViewWorkloadModel, AllocateWork, OverrideWorkloadLimit, ViewCaseloads,
+    /// ManageWorkloadModel, ManageWorkerAvailability, TakeWorkloadSnapshot.
     /// A change to `permits` must be made here too, on purpose. (1 = permitted.)
     #[rustfmt::skip]
     const EXPECTED: &[(Role, &str)] = &[
-        (R::FrontDoorPractitioner, "111100100001|11100010000|11000|0000"),
-        (R::SocialWorker,          "111100100001|11000010000|11000|0000"),
-        (R::SeniorPractitioner,    "111100100001|11100010000|11000|0100"),
-        (R::TeamManager,           "111110100001|11111110001|11110|1110"),
-        (R::ServiceManager,        "111110100001|11111111001|11111|1111"),
-        (R::OutOfHoursWorker,      "111100100001|11100100000|11000|0000"),
-        (R::Auditor,               "110000000100|10000000001|10000|0010"),
-        (R::PerformanceOfficer,    "110000000001|10000000001|10000|0010"),
-        (R::Administrator,         "110011011111|00000001110|00001|0001"),
-        (R::Inspector,             "110000000000|10000000001|10000|0000"),
+        (R::FrontDoorPractitioner, "111100100001|11100010000|11000|0000|1000000"),
+        (R::SocialWorker,          "111100100001|11000010000|11000|0000|1000000"),
+        (R::SeniorPractitioner,    "111100100001|11100010000|11000|0100|1000000"),
+        (R::TeamManager,           "111110100001|11111110001|11110|1110|1111011"),
+        (R::ServiceManager,        "111110100001|11111111001|11111|1111|1111111"),
+        (R::OutOfHoursWorker,      "111100100001|11100100000|11000|0000|1000000"),
+        (R::Auditor,               "110000000100|10000000001|10000|0010|1001000"),
+        (R::PerformanceOfficer,    "110000000001|10000000001|10000|0010|1001000"),
+        (R::Administrator,         "110011011111|00000001110|00001|0001|1000111"),
+        (R::Inspector,             "110000000000|10000000001|10000|0000|1001000"),
     ];
 
     #[test]
@@ -274,6 +305,13 @@ mod tests {
                 A::RecordSupervision,
                 A::ViewRecordingQuality,
                 A::ManageRecordingStandards,
+                A::ViewWorkloadModel,
+                A::AllocateWork,
+                A::OverrideWorkloadLimit,
+                A::ViewCaseloads,
+                A::ManageWorkloadModel,
+                A::ManageWorkerAvailability,
+                A::TakeWorkloadSnapshot,
             ]
         );
     }

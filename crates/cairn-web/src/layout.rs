@@ -138,6 +138,33 @@ impl Layout {
                 current: section == "recording-quality",
             });
         }
+        // Caseloads and allocation (see pages::caseloads).
+        if actor.may(Action::AllocateWork) {
+            nav.push(NavItem {
+                href: "/unallocated",
+                label: "Unallocated work",
+                current: section == "unallocated",
+            });
+        }
+        if actor.may(Action::ViewCaseloads) {
+            nav.push(NavItem {
+                href: "/caseloads",
+                label: "Caseloads",
+                current: section == "caseloads",
+            });
+            nav.push(NavItem {
+                href: "/caseloads/alerts",
+                label: "Workload alerts",
+                current: section == "workload-alerts",
+            });
+        }
+        if actor.may(Action::ManageWorkerAvailability) {
+            nav.push(NavItem {
+                href: "/workers",
+                label: "Workers",
+                current: section == "workers",
+            });
+        }
         // Front-door work: everyone who may see contacts (not administrators).
         if actor.may(Action::ViewFrontDoor) {
             nav.push(NavItem {
@@ -246,6 +273,20 @@ impl Layout {
                 href: "/admin/audit",
                 label: "Audit log",
                 current: section == "audit",
+            });
+        }
+        // Allocations and workload alerts reach people here as well as by email.
+        nav.push(NavItem {
+            href: "/notifications",
+            label: "Notifications",
+            current: section == "notifications",
+        });
+        // The workload model is published to everyone it applies to.
+        if actor.may(Action::ViewWorkloadModel) {
+            nav.push(NavItem {
+                href: "/workload-model",
+                label: "Workload model",
+                current: section == "workload-model",
             });
         }
         nav.push(NavItem {

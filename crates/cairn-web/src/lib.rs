@@ -114,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .merge(pages::casework::routes())
         .merge(pages::recording::routes())
+        .merge(pages::caseloads::routes())
         .nest("/api/v1", api::routes())
         .route("/performance/front-door", get(pages::performance::show))
         .route(

@@ -1781,3 +1781,55 @@ both_backends!(
         }
     }
 );
+
+both_backends!(five_thousand_entries_page_from_either_end, |db: TestDb| {
+    let mut conn = db.conn();
+    let t = case_team(&mut conn);
+    let case = open_case(&mut conn, &t, "Maya", days_ago(30));
+    let start = d(2010, 1, 1).and_hms_opt(9, 0, 0).unwrap();
+    let rows: Vec<EntryRow> = (0..5_000)
+        .map(|i| {
+            let id = uuid::Uuid::now_v7().to_string();
+            EntryRow {
+                id: id.clone(),
+                person_id: case.child.clone(),
+                entry_key: format!("manual:{id}"),
+                source_kind: "manual".into(),
+                source_id: id,
+                category: if i % 3 == 0 { "visit" } else { "manual" }.into(),
+                occurred_at: start + Duration::hours(i * 20),
+                occurred_precision: "datetime".into(),
+                title: format!("Event {i}"),
+                summary: "Summary of the event.".into(),
+                significant: i % 7 == 0,
+                source_label: "Police".into(),
+                author_user_id: None,
+                author_name: "Sam".into(),
+                version: 1,
+                recorded_at: start,
+                updated_at: start,
+                withdrawn_at: None,
+                withdrawn_reason: None,
+            }
+        })
+        .collect();
+    store::store::insert_many(&mut conn, &rows).unwrap();
+    // The speed of this page is measured by `recording_bench`; this checks its contents.
+    let first = read(&mut conn, &t.worker.actor, &case.child, &Filters::default());
+    assert_eq!((first.total, first.entries.len()), (5_000, 50));
+    assert_eq!(first.entries[0].title, "Event 0");
+    let last = chronology::for_child(
+        &mut conn,
+        &t.worker.actor,
+        &case.child,
+        &Filters {
+            newest_first: true,
+            significant_only: true,
+            ..Filters::default()
+        },
+        1,
+    )
+    .unwrap();
+    assert_eq!(last.entries[0].title, "Event 4998");
+    assert_eq!(last.entries[0].number, last.total);
+});

@@ -302,9 +302,10 @@ mod pg {
     use super::*;
     use diesel::pg::PgConnection;
 
-    /// The expression the GIN index is built on, word for word: any other spelling and the
-    /// index is not used.
-    const DOCUMENT: &str = "to_tsvector('english', title || ' ' || narrative)";
+    /// The stored generated column the GIN index is built on (migration
+    /// `note_search_vector`): computed once when a note is written, so a common word's
+    /// matches are checked without parsing every narrative again.
+    const DOCUMENT: &str = "case_notes.search_vector";
     /// `OFFSET 0` keeps the planner from turning the check into a hash join over every
     /// note's children: it stays a lookup per match, and there are at most `cap` + 1 matches.
     const VISIBLE: &str = "AND EXISTS (SELECT 1 FROM case_note_children c \

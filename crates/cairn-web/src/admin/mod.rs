@@ -12,6 +12,7 @@ pub mod thresholds;
 pub mod timescales;
 pub mod tokens;
 pub mod users;
+pub mod workload_model;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(timescales::routes())
         .merge(recording_standards::routes())
+        .merge(workload_model::routes())
         .route("/admin/users", get(users::list))
         .route("/admin/users/new", get(users::new_form).post(users::create))
         .route(

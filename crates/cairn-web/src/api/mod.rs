@@ -2,6 +2,7 @@
 //! (`{error, message, fields, request_id}`, see [`crate::error::ApiError`]).
 
 pub mod auth;
+pub mod caseloads;
 pub mod casework;
 pub mod front_door;
 pub mod openapi;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/openapi.json", get(openapi::document))
         .merge(casework::routes())
         .merge(recording::routes())
+        .merge(caseloads::routes())
         .route("/people/search", get(people::search))
         .route("/people", post(people::create))
         .route("/people/{id}", get(people::show).put(people::update))

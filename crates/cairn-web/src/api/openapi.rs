@@ -151,6 +151,7 @@ fn paths() -> Value {
     super::openapi_front_door::add_paths(&mut paths);
     super::casework::add_paths(&mut paths);
     super::recording::add_paths(&mut paths);
+    super::caseloads::add_paths(&mut paths);
     Value::Object(paths)
 }
 
@@ -170,6 +171,7 @@ fn schemas() -> Value {
     super::openapi_front_door::add_schemas(&mut s);
     super::casework::add_schemas(&mut s);
     super::recording::add_schemas(&mut s);
+    super::caseloads::add_schemas(&mut s);
     Value::Object(s)
 }
 

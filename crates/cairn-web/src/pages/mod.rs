@@ -1,6 +1,7 @@
 //! HTML pages, one module per feature.
 
 pub mod account;
+pub mod caseloads;
 pub mod casework;
 pub mod contacts;
 pub mod home;

@@ -5,6 +5,9 @@
 mod support;
 
 mod admin_and_api;
+mod caseloads_allocation;
+mod caseloads_dashboard;
+mod caseloads_model_alerts;
 mod casework_assessments;
 mod casework_plans;
 mod casework_strategy;

@@ -110,9 +110,13 @@ pub struct EntryQuery {
 const INSERT_CHUNK: usize = 500;
 
 fn filtered(q: &EntryQuery) -> chronology_entries::BoxedQuery<'_, MultiBackend> {
-    let mut query = chronology_entries::table
-        .filter(chronology_entries::person_id.eq_any(&q.person_ids))
-        .into_boxed();
+    let mut query = chronology_entries::table.into_boxed();
+    // One child (the usual page) is an equality, so the (person_id, occurred_at) index gives
+    // the rows already in date order; a family is a short list.
+    query = match q.person_ids.as_slice() {
+        [one] => query.filter(chronology_entries::person_id.eq(one)),
+        many => query.filter(chronology_entries::person_id.eq_any(many)),
+    };
     if !q.categories.is_empty() {
         query = query.filter(chronology_entries::category.eq_any(&q.categories));
     }

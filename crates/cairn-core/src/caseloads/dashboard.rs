@@ -1,0 +1,1 @@
+//! The caseload dashboards, read from the snapshots.

@@ -1,0 +1,1 @@
+//! The weighting factors a manager sets on a child's case.

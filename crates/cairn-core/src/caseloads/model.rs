@@ -1,0 +1,1 @@
+//! The workload model: the version in force, publishing it, and adding a version.

@@ -1,0 +1,1 @@
+//! Children and work waiting for allocation, and escalating those waiting too long.

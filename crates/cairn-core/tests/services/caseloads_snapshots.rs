@@ -1,0 +1,4 @@
+//! Workload snapshots and the dashboard figures.
+
+#[allow(unused_imports)]
+use super::*;

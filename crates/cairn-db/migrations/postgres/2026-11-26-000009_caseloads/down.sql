@@ -1,0 +1,15 @@
+DROP TABLE notifications;
+DROP TABLE workload_alerts;
+DROP TABLE workload_snapshots;
+DROP TABLE case_workload_factors;
+DROP TABLE allocations;
+DROP TABLE workload_limits;
+DROP TABLE workload_capacities;
+DROP TABLE workload_weights;
+DROP TABLE workload_models;
+ALTER TABLE worker_profiles DROP COLUMN left_on;
+ALTER TABLE worker_profiles DROP COLUMN absence_reason;
+ALTER TABLE worker_profiles DROP COLUMN absent_until;
+ALTER TABLE worker_profiles DROP COLUMN absent_from;
+ALTER TABLE worker_profiles DROP COLUMN fte_centi;
+ALTER TABLE teams DROP COLUMN service;

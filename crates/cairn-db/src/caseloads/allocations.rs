@@ -1,0 +1,1 @@
+//! Allocation rows: open, end, history; one open row per piece of work.

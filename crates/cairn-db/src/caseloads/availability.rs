@@ -1,0 +1,1 @@
+//! Workers' hours, leave and leaving (columns of worker_profiles).

@@ -1,0 +1,1 @@
+//! Case weighting factors set by managers.

@@ -1,0 +1,1 @@
+//! Workload snapshot rows and the dashboard's aggregate reads over them.

@@ -1,0 +1,9 @@
+//! Workload alerts: open and decided, with recording a decision.
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}

@@ -1,0 +1,4 @@
+//! Allocation pages and API.
+
+#[allow(unused_imports)]
+use super::*;

@@ -1,0 +1,4 @@
+//! Dashboard pages, CSV and API.
+
+#[allow(unused_imports)]
+use super::*;

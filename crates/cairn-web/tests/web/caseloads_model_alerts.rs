@@ -1,0 +1,4 @@
+//! Workload model, workers and alerts pages and API.
+
+#[allow(unused_imports)]
+use super::*;
