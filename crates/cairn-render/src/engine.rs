@@ -16,7 +16,7 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 use crate::RenderError;
 
 /// Arimo Regular and Bold, copied from `web/node_modules` by `build.rs`.
-const FONT_DATA: [&[u8]; 2] = [
+pub(crate) const FONT_DATA: [&[u8]; 2] = [
     include_bytes!(concat!(env!("OUT_DIR"), "/Arimo_400Regular.ttf")),
     include_bytes!(concat!(env!("OUT_DIR"), "/Arimo_700Bold.ttf")),
 ];

@@ -4,6 +4,8 @@
 //!   with our own templates (`templates/*.typ`). All user data goes in through typst's
 //!   `sys.inputs` as strings and arrays, never spliced into markup, so a name such as
 //!   `#set text(red)` or `*Smith*` prints literally and cannot run template code.
+//! - A child's chronology ([`chronology_pdf`]): laid out here and written with krilla, since
+//!   typst took seconds over a chronology of thousands of entries (see `chronology.rs`).
 //! - Accessible server-side SVG charts ([`svg`]), no typst involved.
 //!
 //! This crate depends on nothing else of ours so that editing other crates never recompiles

@@ -488,7 +488,7 @@ fn finalise_valid(
         return Err(stale_draft());
     }
     repo::insert_versions(c, &[version_row(&note.id, 1, v, None, now, actor.author())])?;
-    repo::index_note(c, note.search_rowid, &v.title, &v.narrative)?;
+    repo::index_note(c, note.search_rowid)?;
     let delay = RecordingDelay {
         working_days: days,
         standard: DelayStandards::load(c)?.on(occurred_on),
@@ -584,6 +584,8 @@ pub fn amend(
         }
         let now = cairn_db::now();
         let by = actor.author();
+        // Out of the full-text index as it was indexed (text and children), back in below.
+        repo::unindex_note(c, note.search_rowid)?;
         if repo::amend(c, note_id, note.version, &change_of(&valid), now, &by)? == 0 {
             return Err(stale_note());
         }
@@ -600,12 +602,7 @@ pub fn amend(
                 by,
             )],
         )?;
-        repo::reindex_note(
-            c,
-            note.search_rowid,
-            (&note.title, &note.narrative),
-            (&valid.title, &valid.narrative),
-        )?;
+        repo::index_note(c, note.search_rowid)?;
         let detail = json!({
             "version": new_version,
             "reason": reason,

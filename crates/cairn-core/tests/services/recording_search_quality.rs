@@ -370,6 +370,68 @@ both_backends!(
     }
 );
 
+both_backends!(
+    a_child_added_by_amendment_finds_the_note_in_their_record,
+    |db: TestDb| {
+        let mut conn = db.conn();
+        let team = case_team(&mut conn);
+        let amelia = open_case(&mut conn, &team, "Amelia", today()).child;
+        let noah = open_case(&mut conn, &team, "Noah", today()).child;
+        let id = final_note(
+            &mut conn,
+            &team.worker,
+            &[&amelia],
+            "Visit",
+            "Played in the orchard.",
+        );
+        assert!(
+            within(&mut conn, &team.worker, &noah, "orchard")
+                .hits
+                .is_empty()
+        );
+        notes::amend(
+            &mut conn,
+            &team.worker.actor,
+            &id,
+            &Amendment {
+                version: 1,
+                content: content(&[&amelia, &noah], "Visit", "Played in the meadow."),
+                reason: "Noah was there too, and it was the meadow".into(),
+            },
+        )
+        .unwrap();
+        for child in [&amelia, &noah] {
+            assert_eq!(
+                titles(&within(&mut conn, &team.worker, child, "meadow")),
+                ["Visit"]
+            );
+            assert!(
+                within(&mut conn, &team.worker, child, "orchard")
+                    .hits
+                    .is_empty()
+            );
+        }
+        // The words typed are looked for in the note's text, never among the children the
+        // index records for it.
+        let token = note_repo::child_token(&noah).unwrap();
+        assert!(across(&mut conn, &team.worker, &token).hits.is_empty());
+        assert!(
+            within(&mut conn, &team.worker, &noah, &token)
+                .hits
+                .is_empty()
+        );
+        if let DbConn::Sqlite(c) = &mut conn {
+            // The index holds exactly what its content gives: the amendment removed the old
+            // entry (text and children) as it had been indexed.
+            diesel::sql_query(
+                "INSERT INTO case_notes_fts (case_notes_fts, rank) VALUES ('integrity-check', 1)",
+            )
+            .execute(c)
+            .unwrap();
+        }
+    }
+);
+
 both_backends!(children_entered_in_error_are_left_out, |db: TestDb| {
     let mut conn = db.conn();
     let team = case_team(&mut conn);

@@ -16,7 +16,7 @@
 //! rather than HTML, so that the caller can escape the whole snippet first and only then turn
 //! the markers into `<mark>` elements.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -181,12 +181,19 @@ mod sqlite {
     const FINAL: &str = "AND EXISTS (SELECT 1 FROM case_notes n \
          WHERE n.search_rowid = case_notes_fts.rowid AND n.status = 'final')";
 
+    /// The user's words are looked for in the title and narrative only, never among the
+    /// children's tokens.
+    pub(super) fn in_text(query: &str) -> String {
+        format!("{{title narrative}} : ({query})")
+    }
+
     pub(super) fn matches(
         c: &mut SqliteConnection,
         query: &str,
         scope: Scope<'_>,
         limit: usize,
     ) -> Result<Found, DbError> {
+        let query = &in_text(query);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         match scope {
             // FTS5 walks the index newest first and stops at the limit, so this costs the same
@@ -213,67 +220,31 @@ mod sqlite {
         }
     }
 
-    /// One child's notes. A child has at most a few thousand notes, but a word may be in
-    /// millions: first walk the word's matches within the span of the child's notes, up to a
-    /// budget in proportion to how many notes the child has; a word too common for that is
-    /// instead looked up note by note (each lookup a seek in the index), which costs in
-    /// proportion to the child's notes alone.
+    /// One child's notes: the index holds a token per child each note concerns (column
+    /// `children`, see [`crate::recording::notes::child_token`]), so FTS5 intersects the
+    /// words' matches with the child's notes itself, seeking through both lists newest first
+    /// and stopping at the limit. The cost follows the child's notes, not how common a word is.
     fn child(
         c: &mut SqliteConnection,
         query: &str,
         person_id: &str,
         limit: i64,
     ) -> Result<Found, DbError> {
-        let own: Vec<i64> = case_note_children::table
-            .inner_join(case_notes::table)
-            .filter(case_note_children::person_id.eq(person_id))
-            .filter(case_notes::status.eq("final"))
-            .select(case_notes::search_rowid)
-            .load(c)?;
-        let (Some(&low), Some(&high)) = (own.iter().min(), own.iter().max()) else {
+        // The token is letters and digits only (or there is none, and no note can match):
+        // quoted, it is one term, and the user's words stay inside their own parentheses.
+        let Some(token) = crate::recording::notes::child_token(person_id) else {
             return Ok(Found::new(Vec::new(), true));
         };
-        let budget = i64::try_from(own.len().saturating_mul(PROBE_PER_NOTE))
-            .unwrap_or(i64::MAX)
-            .max(MIN_PROBE);
-        let probed: Vec<RowidRow> = diesel::sql_query(
+        let query = format!("{query} AND children : \"{token}\"");
+        let rows: Vec<RowidRow> = diesel::sql_query(format!(
             "SELECT rowid AS search_rowid FROM case_notes_fts WHERE case_notes_fts MATCH ? \
-             AND rowid >= ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?",
-        )
-        .bind::<Text, _>(query)
-        .bind::<BigInt, _>(low)
-        .bind::<BigInt, _>(high)
-        .bind::<BigInt, _>(budget)
-        .load(c)?;
-        if (probed.len() as i64) < budget {
-            let own: HashSet<i64> = own.into_iter().collect();
-            let hits: Vec<i64> = rowids(probed)
-                .into_iter()
-                .filter(|r| own.contains(r))
-                .take(usize::try_from(limit).unwrap_or(usize::MAX))
-                .collect();
-            return Ok(Found::new(hits, true));
-        }
-        let rows: Vec<RowidRow> = diesel::sql_query(
-            "SELECT n.search_rowid AS search_rowid FROM case_note_children c \
-             JOIN case_notes n ON n.id = c.note_id \
-             WHERE c.person_id = ? AND n.status = 'final' AND EXISTS (\
-                 SELECT 1 FROM case_notes_fts WHERE case_notes_fts MATCH ? \
-                 AND case_notes_fts.rowid = n.search_rowid) \
-             ORDER BY n.search_rowid DESC LIMIT ?",
-        )
-        .bind::<Text, _>(person_id)
+             {FINAL} ORDER BY rowid DESC LIMIT ?"
+        ))
         .bind::<Text, _>(query)
         .bind::<BigInt, _>(limit)
         .load(c)?;
         Ok(Found::new(rowids(rows), true))
     }
-
-    /// How many of a word's matches the child search walks per note the child has before
-    /// looking the child's notes up one by one instead (a walk step costs about a fortieth of
-    /// a lookup).
-    const PROBE_PER_NOTE: usize = 10;
-    const MIN_PROBE: i64 = 1_000;
 
     #[derive(QueryableByName)]
     struct SnippetRow {
@@ -281,7 +252,8 @@ mod sqlite {
         snippet: String,
     }
 
-    /// The narrative around the matches, marked; FTS5 reads the text from `case_notes`.
+    /// The narrative around the matches, marked; FTS5 reads the text from `case_notes`
+    /// (through the view `case_notes_search_content`).
     pub(super) fn snippet(
         c: &mut SqliteConnection,
         query: &str,
@@ -291,7 +263,7 @@ mod sqlite {
             "SELECT snippet(case_notes_fts, 1, char(57344), char(57345), '…', 24) AS snippet \
              FROM case_notes_fts WHERE case_notes_fts MATCH ? AND rowid = ?",
         )
-        .bind::<Text, _>(query)
+        .bind::<Text, _>(in_text(query))
         .bind::<BigInt, _>(rowid)
         .load(c)?;
         Ok(rows.into_iter().next().map(|r| r.snippet))

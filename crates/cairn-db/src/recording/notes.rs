@@ -9,7 +9,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::BigInt;
 use serde::Serialize;
 
 use crate::DbConn;
@@ -400,57 +400,76 @@ pub fn drafts_of(
 }
 
 // ---- the SQLite full-text index ----
+//
+// `case_notes_fts` indexes the view `case_notes_search_content`: each final note's title,
+// narrative and a token per child it concerns ([`child_token`]). An external-content FTS5
+// table must be told exactly what it indexed to remove an entry, so both adding and removing
+// read the note from that view: remove a note before its text or children change, add it
+// again after.
 
-/// Adds a note just finalised to the full-text index (SQLite; nothing to do on PostgreSQL).
-pub fn index_note(
-    conn: &mut DbConn,
-    search_rowid: i64,
-    title: &str,
-    narrative: &str,
-) -> Result<(), DbError> {
-    if let DbConn::Sqlite(c) = conn {
-        diesel::sql_query("INSERT INTO case_notes_fts (rowid, title, narrative) VALUES (?, ?, ?)")
-            .bind::<BigInt, _>(search_rowid)
-            .bind::<Text, _>(title)
-            .bind::<Text, _>(narrative)
-            .execute(c)?;
-    }
-    Ok(())
+/// The token the full-text index holds for a child a note concerns: `c`, the person id in
+/// lower case without hyphens, then `x` (a letter no stemming rule removes). The view
+/// `case_notes_search_content` writes the same. `None` for an id holding anything but ASCII
+/// letters, digits and hyphens: such a token could not be put in a query safely.
+pub fn child_token(person_id: &str) -> Option<String> {
+    let id = person_id.replace('-', "").to_ascii_lowercase();
+    (!id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric())).then(|| format!("c{id}x"))
 }
 
-/// Replaces an amended note's text in the full-text index. An external-content FTS5 table
-/// must be told the old text to remove it, so `old_*` is the text indexed before.
-pub fn reindex_note(
-    conn: &mut DbConn,
-    search_rowid: i64,
-    (old_title, old_narrative): (&str, &str),
-    (title, narrative): (&str, &str),
-) -> Result<(), DbError> {
+/// Adds a final note to the full-text index, as it now is (SQLite; nothing to do on
+/// PostgreSQL). Call it once the note is final, with its children recorded.
+pub fn index_note(conn: &mut DbConn, search_rowid: i64) -> Result<(), DbError> {
     if let DbConn::Sqlite(c) = conn {
         diesel::sql_query(
-            "INSERT INTO case_notes_fts (case_notes_fts, rowid, title, narrative) \
-             VALUES ('delete', ?, ?, ?)",
+            "INSERT INTO case_notes_fts (rowid, title, narrative, children) \
+             SELECT search_rowid, title, narrative, children FROM case_notes_search_content \
+             WHERE search_rowid = ?",
         )
         .bind::<BigInt, _>(search_rowid)
-        .bind::<Text, _>(old_title)
-        .bind::<Text, _>(old_narrative)
-        .execute(c)?;
-    }
-    index_note(conn, search_rowid, title, narrative)
-}
-
-/// Rebuilds the SQLite full-text index from the final notes (drafts and discarded drafts are
-/// never searchable, so FTS5's own 'rebuild', which would index every row, is not used).
-/// Nothing to do on PostgreSQL, whose index is maintained by the database.
-pub fn rebuild_search_index(conn: &mut DbConn) -> Result<(), DbError> {
-    if let DbConn::Sqlite(c) = conn {
-        diesel::sql_query("INSERT INTO case_notes_fts (case_notes_fts) VALUES ('delete-all')")
-            .execute(c)?;
-        diesel::sql_query(
-            "INSERT INTO case_notes_fts (rowid, title, narrative) \
-             SELECT search_rowid, title, narrative FROM case_notes WHERE status = 'final'",
-        )
         .execute(c)?;
     }
     Ok(())
+}
+
+/// Removes a final note from the full-text index (SQLite; nothing to do on PostgreSQL). Call
+/// it before the note's text or children change, then [`index_note`] after: FTS5 removes an
+/// entry by the text it indexed, which is the note as it still is.
+pub fn unindex_note(conn: &mut DbConn, search_rowid: i64) -> Result<(), DbError> {
+    if let DbConn::Sqlite(c) = conn {
+        diesel::sql_query(
+            "INSERT INTO case_notes_fts (case_notes_fts, rowid, title, narrative, children) \
+             SELECT 'delete', search_rowid, title, narrative, children \
+             FROM case_notes_search_content WHERE search_rowid = ?",
+        )
+        .bind::<BigInt, _>(search_rowid)
+        .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the SQLite full-text index from the final notes (FTS5's own 'rebuild': its
+/// content, the view, holds final notes only, so drafts and discarded drafts are never
+/// searchable). Nothing to do on PostgreSQL, whose index is maintained by the database.
+pub fn rebuild_search_index(conn: &mut DbConn) -> Result<(), DbError> {
+    if let DbConn::Sqlite(c) = conn {
+        diesel::sql_query("INSERT INTO case_notes_fts (case_notes_fts) VALUES ('rebuild')")
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_child_token_is_letters_and_digits_or_nothing() {
+        assert_eq!(
+            child_token("0190A1B2-c3d4-7e5f-8a6b-9c0d1e2f3a4b").as_deref(),
+            Some("c0190a1b2c3d47e5f8a6b9c0d1e2f3a4bx")
+        );
+        for bad in ["", "-", "abc\" OR x", "a b", "a:b", "é1"] {
+            assert_eq!(child_token(bad), None, "{bad:?}");
+        }
+    }
 }
