@@ -3,6 +3,7 @@
 use cairn_db::organisation::{self, OfficeRow, TeamSummary};
 use cairn_db::users::{self, NewUserRow, UserProfileUpdate, UserRow};
 use cairn_db::{DbConn, sessions};
+use cairn_domain::caseloads::Service;
 use cairn_domain::ids::{OfficeId, TeamId, UserId};
 use cairn_domain::policy::Action;
 use cairn_domain::roles::Role;
@@ -456,8 +457,43 @@ fn validate_team(conn: &mut DbConn, form: &TeamForm) -> ServiceResult<(String, S
 }
 
 pub fn create_team(conn: &mut DbConn, actor: &Actor, form: &TeamForm) -> ServiceResult<String> {
+    create_team_in_service(conn, actor, form, "")
+}
+
+/// The service chosen on a team form: a `Service` code; empty means the default (children in
+/// need), which every team had before services were recorded.
+fn team_service(service: &str) -> ServiceResult<Service> {
+    let service = service.trim();
+    if service.is_empty() {
+        return Ok(Service::ChildrenInNeed);
+    }
+    Service::from_code(service)
+        .ok_or_else(|| ServiceError::invalid("service", "Select the service the team belongs to"))
+}
+
+/// Both results, or every field error of either.
+fn both<A, B>(a: ServiceResult<A>, b: ServiceResult<B>) -> ServiceResult<(A, B)> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(ServiceError::Invalid(mut errors)), Err(ServiceError::Invalid(more))) => {
+            for f in more.iter() {
+                errors.push(f.field.clone(), f.message.clone());
+            }
+            Err(ServiceError::Invalid(errors))
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
+/// Adds a team in a service (whose safe working levels apply to its workers).
+pub fn create_team_in_service(
+    conn: &mut DbConn,
+    actor: &Actor,
+    form: &TeamForm,
+    service: &str,
+) -> ServiceResult<String> {
     tx::require(conn, actor, Action::ManageTeams)?;
-    let (name, office_id) = validate_team(conn, form)?;
+    let ((name, office_id), service) = both(validate_team(conn, form), team_service(service))?;
     let id = TeamId::new().to_string();
     tx::write(conn, actor, |c| {
         organisation::insert_team(c, &id, &office_id, &name).map_err(|e| {
@@ -467,12 +503,13 @@ pub fn create_team(conn: &mut DbConn, actor: &Actor, form: &TeamForm) -> Service
                 e.into()
             }
         })?;
+        organisation::set_team_service(c, &id, service.code())?;
         audit_trail::write(
             c,
             actor,
             Record::ok("team.create")
                 .on("team", &id)
-                .detail(json!({"name": name, "office_id": office_id})),
+                .detail(json!({"name": name, "office_id": office_id, "service": service.code()})),
         )?;
         Ok(id.clone())
     })
@@ -484,8 +521,23 @@ pub fn update_team(
     team_id: &str,
     form: &TeamForm,
 ) -> ServiceResult<()> {
+    update_team_in_service(conn, actor, team_id, form, None)
+}
+
+/// Changes a team, and its service when one is given. A new service brings other safe working
+/// levels, so the team's and its workers' alerts are looked at again.
+pub fn update_team_in_service(
+    conn: &mut DbConn,
+    actor: &Actor,
+    team_id: &str,
+    form: &TeamForm,
+    service: Option<&str>,
+) -> ServiceResult<()> {
     tx::require(conn, actor, Action::ManageTeams)?;
-    let (name, office_id) = validate_team(conn, form)?;
+    let ((name, office_id), service) = both(
+        validate_team(conn, form),
+        service.map(team_service).transpose(),
+    )?;
     let active = form.active != "no";
     tx::write(conn, actor, |c| {
         let before =
@@ -497,9 +549,13 @@ pub fn update_team(
                 e.into()
             }
         })?;
+        let service_code = service.map_or(before.service.clone(), |s| s.code().to_string());
+        if service_code != before.service {
+            organisation::set_team_service(c, team_id, &service_code)?;
+        }
         let changes = diff(
-            &json!({"name": before.name, "office_id": before.office_id, "active": before.active}),
-            &json!({"name": name, "office_id": office_id, "active": active}),
+            &json!({"name": before.name, "office_id": before.office_id, "active": before.active, "service": before.service}),
+            &json!({"name": name, "office_id": office_id, "active": active, "service": service_code}),
         );
         audit_trail::write(
             c,
@@ -508,6 +564,25 @@ pub fn update_team(
                 .on("team", team_id)
                 .changes(&changes),
         )?;
+        if service_code != before.service {
+            let members: Vec<String> = cairn_db::caseloads::load::workers(
+                c,
+                cairn_db::caseloads::load::Workers::Team(team_id),
+            )?
+            .into_iter()
+            .map(|w| w.user_id)
+            .collect();
+            crate::caseloads::alerts::reevaluate(
+                c,
+                actor,
+                &crate::caseloads::alerts::Affected {
+                    workers: members,
+                    teams: vec![team_id.to_string()],
+                },
+                "service changed",
+                crate::casework::today(),
+            )?;
+        }
         Ok(())
     })
 }

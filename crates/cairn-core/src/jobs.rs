@@ -136,9 +136,16 @@ impl fmt::Debug for Registry {
 pub fn default_registry(settings: &Settings) -> Registry {
     // Handlers take what they need from the settings when they are built (a Mailer, the
     // council's name).
-    Registry::new().with(crate::front_door::messages::SendReferrerMessage::new(
-        settings,
-    ))
+    Registry::new()
+        .with(crate::front_door::messages::SendReferrerMessage::new(
+            settings,
+        ))
+        .with(crate::caseloads::notifications::SendNotificationEmail::new(
+            settings,
+        ))
+        .with(crate::caseloads::snapshots::TakeSnapshotJob)
+        .with(crate::caseloads::snapshots::RetakeSnapshotsJob)
+        .with(crate::caseloads::unallocated::EscalateUnallocated)
 }
 
 /// A job still marked running this long after it was claimed is taken to belong to a worker

@@ -25,6 +25,8 @@ pub struct TeamRow {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The service the team belongs to (a `Service` code): its safe working levels.
+    pub service: String,
 }
 
 pub fn insert_office(conn: &mut DbConn, id: &str, name: &str) -> Result<(), DbError> {
@@ -88,6 +90,24 @@ pub fn update_team(
             teams::updated_at.eq(crate::now()),
         ))
         .execute(conn)?)
+}
+
+/// Sets the service a team belongs to.
+pub fn set_team_service(conn: &mut DbConn, id: &str, service: &str) -> Result<usize, DbError> {
+    Ok(diesel::update(teams::table.find(id))
+        .set((
+            teams::service.eq(service),
+            teams::updated_at.eq(crate::now()),
+        ))
+        .execute(conn)?)
+}
+
+/// The ids of every team, active or not.
+pub fn team_ids(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
+    Ok(teams::table
+        .order(teams::id.asc())
+        .select(teams::id)
+        .load(conn)?)
 }
 
 pub fn find_team(conn: &mut DbConn, id: &str) -> Result<Option<TeamRow>, DbError> {

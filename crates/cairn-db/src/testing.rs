@@ -134,3 +134,33 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// Records that `worker_id` holds the child's case from `starts_on`, as an allocation does, for
+/// tests that write a referral with its worker straight into the table (an assigned referral
+/// always has its open case allocation; without it the case would count in nobody's load).
+pub fn allocate_case(
+    conn: &mut DbConn,
+    person_id: &str,
+    referral_id: &str,
+    team_id: &str,
+    worker_id: &str,
+    starts_on: chrono::NaiveDate,
+) -> Result<(), DbError> {
+    use crate::schema::allocations;
+    use diesel::prelude::*;
+    diesel::insert_into(allocations::table)
+        .values((
+            allocations::id.eq(uuid::Uuid::now_v7().to_string()),
+            allocations::person_id.eq(person_id),
+            allocations::referral_id.eq(referral_id),
+            allocations::work_kind.eq("case"),
+            allocations::work_id.eq(referral_id),
+            allocations::team_id.eq(team_id),
+            allocations::worker_id.eq(worker_id),
+            allocations::starts_on.eq(starts_on),
+            allocations::created_at.eq(crate::now()),
+            allocations::created_by.eq("test"),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -38,6 +38,16 @@
 //! No case events are written for generated people (a million `person.recorded` events would
 //! say nothing and double the load), and the run is recorded by one `demo.generate` audit row.
 //!
+//! # Caseloads
+//!
+//! Every assigned case has its allocation history, practitioners have their hours, and the
+//! Central office's children in need team is overloaded, with children waiting for
+//! allocation (see `caseloads.rs`). Once the load has committed, the workload snapshots of the
+//! last 90 days are taken and the workload alerts raised through the application's own
+//! services, in transactions of their own: those rows, and their audit rows
+//! (`workload_snapshot.take`, `workload_alert.raise`, `unallocated.escalate`), carry the real
+//! time, and the alerts' notifications queue their emails to the demo's reserved domain.
+//!
 //! # Identifiers
 //!
 //! NHS numbers (about 90% of born children, half of adults) are valid modulus-11 numbers
@@ -49,6 +59,8 @@
 //! the invented "DC" area, in the shape `Postcode::parse` accepts.
 
 mod bulk;
+mod caseloads;
+pub use caseloads::{Written as CaseloadsWritten, add_allocations};
 mod casework;
 pub use casework::{Written as CaseworkWritten, add_history, add_open_cases};
 mod families;
@@ -134,6 +146,8 @@ pub struct DemoSummary {
     pub children_with_casework: u64,
     /// Case notes, management oversight, supervision and the chronology.
     pub recording: RecordingWritten,
+    /// Allocations, hours, factors, the overloaded team, snapshots and alerts.
+    pub caseloads: CaseloadsWritten,
     /// The fixed log-in for each role, in the order of [`DEMO_USERNAMES`].
     pub logins: Vec<DemoLogin>,
     pub elapsed: Duration,
@@ -149,8 +163,8 @@ pub struct DemoLogin {
 /// How far the generator has got. Stages, in order: "organisation" (0 or 1 of 1), "people"
 /// (children written of children requested), "indexes" (indexes rebuilt of those deferred;
 /// none on an empty list), "recording" (episodes given their notes and oversight, of all
-/// episodes) and "finishing" (0 or 1 of 1). Show unknown stages as they come:
-/// more may be added.
+/// episodes), "caseloads" (snapshots and alerts, 0 or 1 of 1) and "finishing" (0 or 1 of 1).
+/// Show unknown stages as they come: more may be added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Progress {
     pub stage: &'static str,
@@ -170,6 +184,8 @@ pub enum DemoError {
     InvalidOptions(&'static str),
     #[error(transparent)]
     Password(#[from] cairn_core::passwords::HashError),
+    #[error(transparent)]
+    Service(#[from] cairn_core::ServiceError),
     #[error("the demo generator ran out of {0}")]
     Exhausted(&'static str),
     #[error("the demo generator went wrong: {0}")]
@@ -251,8 +267,24 @@ pub fn generate_as_at(
         progress,
     );
     let restored = restore_settings(conn, saved);
-    let counts = result?;
+    let mut counts = result?;
     restored?;
+
+    // Snapshots and alerts go through the application's services, which open transactions
+    // of their own, so they follow the load rather than sit inside it.
+    progress(Progress {
+        stage: "caseloads",
+        done: 0,
+        total: 1,
+    });
+    let (days, alerts) = caseloads::monitor(conn, as_at)?;
+    counts.caseloads.snapshot_days = days;
+    counts.caseloads.open_alerts = alerts;
+    progress(Progress {
+        stage: "caseloads",
+        done: 1,
+        total: 1,
+    });
 
     progress(Progress {
         stage: "finishing",
@@ -290,6 +322,7 @@ pub fn generate_as_at(
         addresses: counts.addresses,
         children_with_casework: counts.children_with_casework,
         recording: counts.recording,
+        caseloads: counts.caseloads,
         logins,
         elapsed: started.elapsed(),
     })
@@ -299,6 +332,7 @@ pub fn generate_as_at(
 struct Counts {
     children_with_casework: u64,
     recording: RecordingWritten,
+    caseloads: CaseloadsWritten,
     children: u64,
     adults: u64,
     relationships: u64,
@@ -359,9 +393,15 @@ fn load(
         // children (see casework.rs).
         counts.children_with_casework =
             casework::write(c, opts.seed, as_at, CASEWORK_HISTORY_PER_MILLE)?.children;
+        // The overloaded children in need team's cases, before the recording so they have
+        // notes and oversight like every other (see caseloads.rs).
+        counts.children_with_casework +=
+            caseloads::open_overloaded_cases(c, opts.seed, as_at, organisation)?;
         // Years of case notes, management oversight and supervision about that casework, and
         // the chronology built from all of it (see recording.rs).
         counts.recording = recording::write(c, opts.seed, as_at, progress)?;
+        // Who holds each case, with history; hours, factors and the overloaded team's load.
+        counts.caseloads = caseloads::write(c, opts.seed, as_at, organisation)?;
 
         // Move the LA child id sequence past the ids used, so people added later continue it.
         let next = i64::try_from(next_local).map_err(|_| DemoError::Exhausted("LA child ids"))?;
@@ -485,6 +525,7 @@ fn write_organisation(
                 teams::id.eq(&team.id),
                 teams::office_id.eq(&team.office_id),
                 teams::name.eq(&team.name),
+                teams::service.eq(team.service.code()),
                 teams::active.eq(true),
                 teams::created_at.eq(at),
                 teams::updated_at.eq(at),

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use cairn_domain::caseloads::Service;
 use cairn_domain::names::normalise_name;
 use cairn_domain::roles::Role;
 use chrono::NaiveDate;
@@ -37,6 +38,8 @@ pub(crate) struct Team {
     pub id: String,
     pub office_id: String,
     pub name: String,
+    /// The service whose safe working levels apply to the team.
+    pub service: Service,
 }
 
 pub(crate) struct User {
@@ -75,6 +78,16 @@ impl Function {
             Function::ChildrenInNeed => "Children in Need",
             Function::ChildProtection => "Child Protection",
             Function::OutOfHours => "Out of Hours",
+        }
+    }
+
+    fn service(self) -> Service {
+        match self {
+            Function::FrontDoor => Service::FrontDoor,
+            Function::Assessment => Service::Assessment,
+            Function::ChildrenInNeed => Service::ChildrenInNeed,
+            Function::ChildProtection => Service::ChildProtection,
+            Function::OutOfHours => Service::OutOfHours,
         }
     }
 }
@@ -184,6 +197,7 @@ pub(crate) fn build(
                 id: ids.next(),
                 office_id: offices[office].id.clone(),
                 name,
+                service: function.service(),
             });
         }
     };

@@ -353,6 +353,9 @@ pub const DATE_FIELDS: &[&str] = &[
     "decided",
     "employment_started_on",
     "newly_qualified_from",
+    "absent_from",
+    "absent_until",
+    "left_on",
 ];
 
 /// Whether an error's field is a GOV.UK date input, whose summary link goes to the day box:

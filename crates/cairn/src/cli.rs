@@ -48,6 +48,13 @@ pub enum Command {
         #[arg(long, default_value_t = 2009)]
         seed: u64,
     },
+    /// Take the workload snapshot of a day (today in England by default); a day already
+    /// taken is retaken in place.
+    SnapshotWorkload {
+        /// The day, YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
@@ -187,6 +194,27 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Demo { children, seed } => {
             let mut conn = open_migrated(&settings)?;
             load_demo(&mut conn, &settings, children, seed)?;
+            Ok(())
+        }
+        Command::SnapshotWorkload { date } => {
+            let mut conn = open_migrated(&settings)?;
+            let on = date.unwrap_or_else(cairn_core::casework::today);
+            let interactive = std::io::stderr().is_terminal();
+            let summary = cairn_core::caseloads::snapshots::take(
+                &mut conn,
+                &Actor::command_line(),
+                on,
+                &mut |p| {
+                    if interactive {
+                        eprintln!("{}: {} of {}", p.stage, p.done, p.total);
+                    }
+                },
+            )
+            .map_err(explain)?;
+            println!(
+                "Took the workload snapshot for {}: {} workers, {} amber, {} red.",
+                summary.taken_on, summary.workers, summary.amber, summary.red
+            );
             Ok(())
         }
         Command::User { action } => {

@@ -197,7 +197,9 @@ fn prepare(conn: &mut DbConn) -> Result<(String, String)> {
             let now = cairn_db::now();
             conn.write(|c| {
                 cairn_demo::add_open_cases(c, 11, now, &team_id, &workers, cases)?;
-                cairn_demo::add_history(c, 12, now, history_child, HISTORY_EPISODES)
+                cairn_demo::add_history(c, 12, now, history_child, HISTORY_EPISODES)?;
+                // The cases' holders, so they count in the workers' loads.
+                cairn_demo::add_allocations(c, 13, now).map(|_| ())
             })?;
             team_id
         }

@@ -68,6 +68,16 @@ pub(crate) fn open(
         created_by: actor.author(),
     };
     repo::insert(c, &row)?;
+    if let Some(worker) = &row.worker_id {
+        crate::caseloads::allocation::record_assignment(
+            c,
+            actor,
+            &row,
+            &row.team_id,
+            worker,
+            referral_date.max(crate::casework::today()),
+        )?;
+    }
     cairn_db::events::append(
         c,
         &event(
@@ -218,6 +228,15 @@ pub fn assign(
         )? {
             return Err(ServiceError::Conflict("Someone else changed this referral while you were looking at it: check who it is assigned to now".into()));
         }
+        // The referral's worker is its case holder: the allocation history follows it.
+        crate::caseloads::allocation::record_assignment(
+            c,
+            actor,
+            &referral,
+            team_id,
+            worker_id,
+            crate::casework::today(),
+        )?;
         cairn_db::events::append(
             c,
             &event(

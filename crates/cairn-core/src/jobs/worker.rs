@@ -145,11 +145,39 @@ fn worker_loop(
     poll: Duration,
 ) {
     tracing::info!(worker = name, kinds = ?registry.kinds(), poll_seconds = poll.as_secs(), "job worker started");
+    let mut daily_done_on = None;
     while !notifier.is_shutting_down() {
+        daily_done_on = daily(pool, registry, name, daily_done_on);
         drain(pool, registry, name, notifier);
         notifier.wait(poll);
     }
     tracing::info!(worker = name, "job worker stopped");
+}
+
+/// Once a day (the first poll of each day in England), queues what runs daily: today's
+/// workload snapshot, if this worker can take it and nobody has. Returns the day done.
+fn daily(
+    pool: &DbPool,
+    registry: &Registry,
+    name: &str,
+    done_on: Option<chrono::NaiveDate>,
+) -> Option<chrono::NaiveDate> {
+    use crate::caseloads::snapshots::{TAKE_JOB, queue_daily};
+    let today = crate::casework::today();
+    if done_on == Some(today) || registry.get(TAKE_JOB).is_none() {
+        return done_on;
+    }
+    let queued = pool
+        .get()
+        .map_err(|e| crate::ServiceError::from(cairn_db::DbError::from(e)))
+        .and_then(|mut conn| queue_daily(&mut conn, today));
+    match queued {
+        Ok(_) => Some(today),
+        Err(e) => {
+            tracing::warn!(worker = name, error = %e, "could not queue the daily jobs; will try again");
+            done_on
+        }
+    }
 }
 
 /// Runs due jobs until none is left (or a stop is asked for).

@@ -373,6 +373,27 @@ pub fn open_case(
     given: &str,
     referral_date: NaiveDate,
 ) -> OpenCase {
+    let case = open_case_without_allocation(conn, team, given, referral_date);
+    cairn_db::testing::allocate_case(
+        conn,
+        &case.child,
+        &case.referral,
+        &team.team,
+        &team.worker.user_id,
+        referral_date,
+    )
+    .expect("allocate the case");
+    case
+}
+
+/// [`open_case`] without the case's allocation row: the referral names the worker, but no
+/// allocation says they hold it, as for tests of allocating it.
+pub fn open_case_without_allocation(
+    conn: &mut DbConn,
+    team: &CaseTeam,
+    given: &str,
+    referral_date: NaiveDate,
+) -> OpenCase {
     let child = create_child(
         conn,
         &team.manager.actor,

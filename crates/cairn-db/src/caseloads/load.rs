@@ -81,63 +81,51 @@ type WorkerTuple = (
     )>,
 );
 
+/// Users with their team and profile, by name: the one select every [`Workers`] choice filters
+/// (a macro because the joined, selected query's type is not worth spelling out).
+macro_rules! worker_query {
+    () => {
+        users::table
+            .left_join(teams::table.on(teams::id.nullable().eq(users::team_id)))
+            .left_join(worker_profiles::table.on(worker_profiles::user_id.eq(users::id)))
+            .select((
+                (
+                    users::id,
+                    users::display_name,
+                    users::email,
+                    users::role,
+                    users::active,
+                    users::team_id,
+                ),
+                (teams::name, teams::office_id, teams::service).nullable(),
+                (
+                    worker_profiles::fte_centi,
+                    worker_profiles::newly_qualified_from,
+                    worker_profiles::absent_from,
+                    worker_profiles::absent_until,
+                    worker_profiles::left_on,
+                )
+                    .nullable(),
+            ))
+            .order((users::display_name.asc(), users::id.asc()))
+    };
+}
+
 /// The workers chosen, with their team, office, service, hours and availability, by name.
 pub fn workers(conn: &mut DbConn, which: Workers<'_>) -> Result<Vec<Worker>, DbError> {
-    let base = users::table
-        .left_join(teams::table.on(teams::id.nullable().eq(users::team_id)))
-        .left_join(worker_profiles::table.on(worker_profiles::user_id.eq(users::id)))
-        .select((
-            (
-                users::id,
-                users::display_name,
-                users::email,
-                users::role,
-                users::active,
-                users::team_id,
-            ),
-            (teams::name, teams::office_id, teams::service).nullable(),
-            (
-                worker_profiles::fte_centi,
-                worker_profiles::newly_qualified_from,
-                worker_profiles::absent_from,
-                worker_profiles::absent_until,
-                worker_profiles::left_on,
-            )
-                .nullable(),
-        ))
-        .order((users::display_name.asc(), users::id.asc()))
-        .into_boxed();
     let rows: Vec<WorkerTuple> = match which {
-        Workers::Team(team) => base.filter(users::team_id.eq(team)).load(conn)?,
-        Workers::All => base.filter(users::team_id.is_not_null()).load(conn)?,
+        Workers::Team(team) => worker_query!().filter(users::team_id.eq(team)).load(conn)?,
+        Workers::All => worker_query!()
+            .filter(users::team_id.is_not_null())
+            .load(conn)?,
         Workers::Ids(ids) => {
             let mut out = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(CHUNK) {
-                let q = users::table
-                    .left_join(teams::table.on(teams::id.nullable().eq(users::team_id)))
-                    .left_join(worker_profiles::table.on(worker_profiles::user_id.eq(users::id)))
-                    .filter(users::id.eq_any(chunk))
-                    .select((
-                        (
-                            users::id,
-                            users::display_name,
-                            users::email,
-                            users::role,
-                            users::active,
-                            users::team_id,
-                        ),
-                        (teams::name, teams::office_id, teams::service).nullable(),
-                        (
-                            worker_profiles::fte_centi,
-                            worker_profiles::newly_qualified_from,
-                            worker_profiles::absent_from,
-                            worker_profiles::absent_until,
-                            worker_profiles::left_on,
-                        )
-                            .nullable(),
-                    ))
-                    .order((users::display_name.asc(), users::id.asc()));
-                out.extend(q.load::<WorkerTuple>(conn)?);
+                out.extend(
+                    worker_query!()
+                        .filter(users::id.eq_any(chunk))
+                        .load::<WorkerTuple>(conn)?,
+                );
             }
             out
         }

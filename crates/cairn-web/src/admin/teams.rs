@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cairn_core::accounts::{self, TeamForm};
 use cairn_db::organisation::{OfficeRow, TeamSummary};
+use cairn_domain::caseloads::Service;
 use cairn_domain::policy::Action;
 
 use super::{Answer, answer, gate, path_id, yes_no};
@@ -13,6 +14,12 @@ use crate::form::FormData;
 use crate::layout::{Errors, Layout};
 use crate::session::{CurrentUser, VerifiedForm, render_with};
 use crate::state::AppState;
+
+/// A team as the list shows it, with its service in words.
+pub struct TeamLine {
+    pub summary: TeamSummary,
+    pub service: String,
+}
 
 pub struct OfficeLine {
     pub name: String,
@@ -24,12 +31,14 @@ pub struct OfficeLine {
 pub struct TeamsPage {
     pub layout: Layout,
     pub errors: Errors,
-    pub teams: Vec<TeamSummary>,
+    pub teams: Vec<TeamLine>,
     pub offices: Vec<OfficeLine>,
     pub office_options: Vec<(String, String)>,
+    pub service_options: Vec<(String, String)>,
     /// What was typed into the "add a team" and "add an office" forms.
     pub team_name: String,
     pub team_office: String,
+    pub team_service: String,
     pub office_name: String,
     pub notice: String,
 }
@@ -51,11 +60,19 @@ impl TeamsPage {
         TeamsPage {
             layout: user.layout(format!("{}Teams", errors.title_prefix()), "teams"),
             errors,
-            teams,
+            teams: teams
+                .into_iter()
+                .map(|summary| TeamLine {
+                    service: service_name(&summary.team.service),
+                    summary,
+                })
+                .collect(),
             offices: lines,
             office_options: office_options(offices),
+            service_options: service_options(),
             team_name: String::new(),
             team_office: String::new(),
+            team_service: Service::ChildrenInNeed.code().to_string(),
             office_name: String::new(),
             notice: String::new(),
         }
@@ -67,6 +84,19 @@ fn office_options(offices: &[OfficeRow]) -> Vec<(String, String)> {
         .iter()
         .map(|o| (o.id.clone(), o.name.clone()))
         .collect()
+}
+
+/// Every service a team can belong to, for the select.
+fn service_options() -> Vec<(String, String)> {
+    Service::ALL
+        .iter()
+        .map(|s| (s.code().to_string(), s.label().to_string()))
+        .collect()
+}
+
+/// A stored service code in words (the code itself if it is not one Cairn knows).
+fn service_name(code: &str) -> String {
+    Service::from_code(code).map_or_else(|| code.to_string(), |s| s.label().to_string())
 }
 
 fn notice_for(query: &FormData) -> String {
@@ -114,11 +144,18 @@ pub async fn create_team(
         office_id: form.data.string("office_id"),
         active: String::new(),
     };
+    let service = form.data.string("service");
     let submitted = typed.clone();
+    let submitted_service = service.clone();
     let result = state
         .db(move |c| {
             gate(c, &actor, Action::ManageTeams)?;
-            answer(accounts::create_team(c, &actor, &submitted))
+            answer(accounts::create_team_in_service(
+                c,
+                &actor,
+                &submitted,
+                &submitted_service,
+            ))
         })
         .await?;
     let errors = match result {
@@ -130,6 +167,7 @@ pub async fn create_team(
     let mut page = TeamsPage::new(&form.user, errors, teams, &offices);
     page.team_name = typed.name;
     page.team_office = typed.office_id;
+    page.team_service = service;
     Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
@@ -165,7 +203,9 @@ pub struct TeamFormPage {
     pub id: String,
     pub heading: String,
     pub form: TeamForm,
+    pub service: String,
     pub offices: Vec<(String, String)>,
+    pub service_options: Vec<(String, String)>,
     pub active_options: Vec<(String, String)>,
 }
 
@@ -191,8 +231,10 @@ pub async fn edit_form(
             office_id: team.office_id.clone(),
             active: if team.active { "yes" } else { "no" }.into(),
         },
+        service: team.service.clone(),
         id: team.id,
         offices: office_options(&offices),
+        service_options: service_options(),
         active_options: yes_no(),
     };
     Ok(render_with(StatusCode::OK, &page))
@@ -210,12 +252,20 @@ pub async fn update(
         office_id: form.data.string("office_id"),
         active: form.data.string("active"),
     };
+    let service = form.data.string("service");
     let submitted = typed.clone();
+    let submitted_service = service.clone();
     let team_id = id.clone();
     let (team, result, offices) = state
         .db(move |c| {
             let team = accounts::get_team(c, &actor, &team_id)?;
-            let result = answer(accounts::update_team(c, &actor, &team_id, &submitted))?;
+            let result = answer(accounts::update_team_in_service(
+                c,
+                &actor,
+                &team_id,
+                &submitted,
+                Some(&submitted_service),
+            ))?;
             Ok((team, result, accounts::list_offices(c, &actor)?))
         })
         .await?;
@@ -233,7 +283,9 @@ pub async fn update(
         id,
         heading: team.name,
         form: typed,
+        service,
         offices: office_options(&offices),
+        service_options: service_options(),
         active_options: yes_no(),
     };
     Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))

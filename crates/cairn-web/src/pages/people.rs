@@ -309,6 +309,9 @@ pub struct PersonPage {
     /// The latest management decision, pinned at the top of a child's page; None for adults
     /// and for people who do not see casework.
     pub pinned: Option<crate::pages::recording::oversight::PinnedView>,
+    /// Who holds a child's case, with its weighting factors; None for adults and for people
+    /// who do not see casework.
+    pub allocation: Option<crate::pages::caseloads::allocate::AllocationBlock>,
 }
 
 impl PersonPage {
@@ -425,7 +428,7 @@ pub async fn show(
     let (actor, pid) = (user.actor.clone(), id.clone());
     // The status is read on the same connection straight after the audited view, which
     // covers it; a problem with it is logged and never costs the rest of the page.
-    let (r, status, pinned) = state
+    let (r, status, pinned, allocation) = state
         .db(move |c| {
             let r = people::view(c, &actor, &pid, "page")?;
             let status = cairn_core::casework::child_status::view(c, &actor, &pid, today());
@@ -433,9 +436,24 @@ pub async fn show(
             let pinned = c.read(|c| {
                 cairn_core::recording::oversight::pinned(c, &actor, &pid, today_in_england())
             });
-            Ok((r, status, pinned))
+            let allocation =
+                c.read(|c| cairn_core::caseloads::allocation::summary(c, &actor, &pid));
+            Ok((r, status, pinned, allocation))
         })
         .await?;
+    let allocation = match allocation {
+        Ok(a) => a.map(|a| {
+            crate::pages::caseloads::allocate::AllocationBlock::of(
+                &id,
+                &a,
+                user.actor.may(Action::AllocateWork),
+            )
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read who holds a child's case");
+            None
+        }
+    };
     let pinned = match pinned {
         Ok(p) => p.map(|p| {
             crate::pages::recording::oversight::PinnedView::of(
@@ -470,6 +488,7 @@ pub async fn show(
         tabs: RecordTabs::new(r.person.id.to_string(), RecordTab::Summary),
         tabs_shown: user.actor.may(Action::ViewCasework),
         pinned: pinned.filter(|_| r.person.kind == PersonKind::Child),
+        allocation: allocation.filter(|_| r.person.kind == PersonKind::Child),
         r,
     };
     Ok(render_with(StatusCode::OK, &page))

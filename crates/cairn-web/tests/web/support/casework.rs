@@ -39,6 +39,27 @@ pub struct OpenCase {
 /// A child named `given` with an open referral made on `referral_date`, allocated to the
 /// team's worker.
 pub fn open_case(db: &TestDb, team: &CaseTeam, given: &str, referral_date: NaiveDate) -> OpenCase {
+    let case = open_case_without_allocation(db, team, given, referral_date);
+    cairn_db::testing::allocate_case(
+        &mut db.conn(),
+        &case.child,
+        &case.referral,
+        &team.team,
+        &team.worker.user_id,
+        referral_date,
+    )
+    .expect("allocate the case");
+    case
+}
+
+/// [`open_case`] without the case's allocation row: the referral names the worker, but no
+/// allocation says they hold it, as for tests of allocating it.
+pub fn open_case_without_allocation(
+    db: &TestDb,
+    team: &CaseTeam,
+    given: &str,
+    referral_date: NaiveDate,
+) -> OpenCase {
     let child = child(db, &team.manager.actor, given, "Casework");
     let referral = uuid::Uuid::now_v7().to_string();
     let mut c = db.conn();
