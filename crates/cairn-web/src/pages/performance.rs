@@ -334,7 +334,8 @@ pub async fn show(
     }
 }
 
-fn csv_response(filename: &str, body: String) -> Response {
+/// A CSV download. Shared by every report page that offers its tables as CSV.
+pub(crate) fn csv_response(filename: &str, body: String) -> Response {
     // Names are built from our own table keys and ISO dates; filtering keeps the header valid.
     let safe: String = filename
         .chars()

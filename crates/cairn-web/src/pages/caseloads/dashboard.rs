@@ -9,7 +9,7 @@
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use cairn_core::ServiceError;
@@ -397,23 +397,7 @@ pub async fn take(State(state): State<AppState>, form: VerifiedForm) -> Result<R
     Ok(Redirect::to("/caseloads?taken=1").into_response())
 }
 
-fn csv_response(filename: &str, body: String) -> Response {
-    // Names are built from our own section keys and ISO dates; filtering keeps the header valid.
-    let safe: String = filename
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        .collect();
-    let mut response = (StatusCode::OK, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    response
-}
+use crate::pages::performance::csv_response;
 
 /// `GET /caseloads/{section}.csv`
 pub async fn csv(

@@ -8,8 +8,8 @@
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use cairn_core::ServiceError;
 use cairn_core::recording::quality::{self, QualityFilter, QualityReport, Row, SECTION_KEYS};
@@ -300,23 +300,7 @@ pub async fn show(
     }
 }
 
-fn csv_response(filename: &str, body: String) -> Response {
-    // Names are built from our own section keys and ISO dates; filtering keeps the header valid.
-    let safe: String = filename
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        .collect();
-    let mut response = (StatusCode::OK, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    response
-}
+use crate::pages::performance::csv_response;
 
 /// `GET /reports/recording-quality/{section}.csv`
 pub async fn csv(
