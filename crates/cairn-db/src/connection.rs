@@ -79,7 +79,11 @@ impl DbConn {
 
     pub fn open(url: &str) -> Result<DbConn, DbError> {
         let conn = match Backend::from_url(url) {
-            Backend::Postgres => DbConn::Pg(PgConnection::establish(url)?),
+            Backend::Postgres => {
+                let mut c = PgConnection::establish(url)?;
+                c.batch_execute(POSTGRES_SETTINGS)?;
+                DbConn::Pg(c)
+            }
             Backend::Sqlite => {
                 let path = url.strip_prefix("sqlite://").unwrap_or(url);
                 let mut c = SqliteConnection::establish(path)?;
@@ -162,6 +166,11 @@ static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; \
      PRAGMA temp_store = MEMORY;";
+
+/// Cairn's queries are short reads and writes. PostgreSQL's JIT compiles a plan it thinks
+/// expensive, which for a search through millions of notes adds 90–180 ms of compilation to a
+/// query that then runs in 30: off for Cairn's own sessions, whatever the server's default.
+const POSTGRES_SETTINGS: &str = "SET jit = off;";
 
 pub struct DbManager {
     url: String,

@@ -1027,6 +1027,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    workload_snapshot_totals (scope_kind, scope_key, taken_on) {
+        scope_kind -> Text,
+        scope_key -> Text,
+        taken_on -> Date,
+        workers -> Integer,
+        case_holding -> Integer,
+        weighted_centi -> BigInt,
+        capacity_centi -> BigInt,
+        cases -> BigInt,
+        amber -> Integer,
+        red -> Integer,
+    }
+}
+
+diesel::table! {
     workload_alerts (id) {
         id -> Text,
         subject_kind -> Text,
@@ -1223,6 +1238,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     allocations,
     case_workload_factors,
     workload_snapshots,
+    workload_snapshot_totals,
     workload_alerts,
     notifications,
 );

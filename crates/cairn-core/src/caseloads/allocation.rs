@@ -13,7 +13,7 @@ use cairn_db::DbConn;
 use cairn_db::caseloads::allocations::{self as repo, AllocationRow, Ending};
 use cairn_db::caseloads::load::{self, Worker, WorkerLoad, Workers};
 use cairn_db::front_door::referrals::{self as referral_repo, ReferralRow};
-use cairn_domain::caseloads::load::{Load, WeighedWork};
+use cairn_domain::caseloads::load::{Load, WeighedWork, WorkFacts};
 use cairn_domain::caseloads::model::WorkloadModel;
 use cairn_domain::caseloads::{AllocatedWork, Rating};
 use cairn_domain::dates::format_long;
@@ -238,8 +238,12 @@ pub struct SiblingOption {
     pub weight: WeighedWork,
 }
 
+/// What each (child, referral) case involves, by case.
+type CaseFacts = HashMap<(String, String), WorkFacts>;
+
 /// Siblings whose open case is unallocated or held by `previous` (the child's current case
-/// holder): the screen ticks them by default.
+/// holder): the screen ticks them by default. The facts of the cases in `also` are read with
+/// the siblings' and returned beside them.
 fn sibling_options(
     c: &mut DbConn,
     actor: &Actor,
@@ -247,10 +251,11 @@ fn sibling_options(
     previous: Option<&str>,
     model: &WorkloadModel,
     on: NaiveDate,
-) -> ServiceResult<Vec<SiblingOption>> {
+    also: &[(String, String)],
+) -> ServiceResult<(Vec<SiblingOption>, CaseFacts)> {
     let ids = repo::siblings_of(c, person_id)?;
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), load::case_facts(c, also, on)?));
     }
     let mut out = Vec::new();
     let people: HashMap<String, PersonSummary> = cairn_db::people::find_many(c, &ids)?
@@ -276,10 +281,11 @@ fn sibling_options(
         found.push((person.clone(), referral, open));
     }
     let names = cairn_db::users::display_names(c, &holders)?;
-    let cases: Vec<(String, String)> = found
+    let mut cases: Vec<(String, String)> = found
         .iter()
         .map(|(p, r, _)| (p.id.clone(), r.id.clone()))
         .collect();
+    cases.extend_from_slice(also);
     let facts = load::case_facts(c, &cases, on)?;
     for (person, referral, open) in found {
         let f = facts
@@ -294,7 +300,7 @@ fn sibling_options(
             referral_id: referral.id,
         });
     }
-    Ok(out)
+    Ok((out, facts))
 }
 
 fn centi(p: cairn_domain::caseloads::points::Points) -> Option<i32> {
@@ -452,7 +458,9 @@ fn check_input(
             previous.as_deref(),
             model,
             today,
+            &[],
         )?
+        .0
     } else {
         Vec::new()
     };
@@ -1074,6 +1082,35 @@ pub fn history(
     Ok(out)
 }
 
+/// One open allocation of the child's case or work, for the page that ends it; an audited
+/// read. Needs [`Action::AllocateWork`] on the child.
+pub fn open_allocation(
+    conn: &mut DbConn,
+    actor: &Actor,
+    person_id: &str,
+    allocation_id: &str,
+) -> ServiceResult<(PersonSummary, HistoryLine)> {
+    tx::require_on_person(conn, actor, Action::AllocateWork, person_id)?;
+    let out = tx::read(conn, actor, |c| {
+        let child = child_summary(c, actor, person_id)?;
+        let row = repo::find(c, allocation_id)?
+            .filter(|r| r.person_id == person_id && r.ends_on.is_none())
+            .ok_or(ServiceError::NotFound("The open allocation"))?;
+        let line = history_lines(c, vec![row])?
+            .pop()
+            .ok_or(ServiceError::NotFound("The open allocation"))?;
+        Ok((child, line))
+    })?;
+    audit_after_read(
+        conn,
+        actor,
+        Record::ok("allocation.view")
+            .on("allocation", allocation_id)
+            .person(person_id),
+    )?;
+    Ok(out)
+}
+
 fn history_lines(c: &mut DbConn, rows: Vec<AllocationRow>) -> ServiceResult<Vec<HistoryLine>> {
     let mut users: Vec<String> = rows.iter().map(|r| r.worker_id.clone()).collect();
     users.extend(rows.iter().map(|r| r.created_by.clone()));
@@ -1156,20 +1193,23 @@ pub fn screen(
 ) -> ServiceResult<AllocationScreen> {
     tx::require_on_person(conn, actor, Action::AllocateWork, person_id)?;
     let work = WorkRef::parse(work).ok_or(ServiceError::NotFound("The piece of work"))?;
-    // Which team: chosen, or the holder's, or the manager's own, or the episode's.
-    let chosen = tx::read(conn, actor, |c| {
+    let screen = tx::read(conn, actor, |c| {
         let target = find_target(c, person_id, &work)?;
-        Ok(team_id
+        // Which team: chosen, or the holder's, or the manager's own, or the episode's.
+        let chosen = team_id
             .filter(|t| !t.is_empty())
             .map(str::to_string)
             .or_else(|| target.open.as_ref().map(|o| o.team_id.clone()))
             .or_else(|| actor.team_id.map(|t| t.to_string()))
-            .unwrap_or_else(|| target.referral.team_id.clone()))
-    })?;
-    let overdue = overdue_by_worker(conn, actor, &chosen, today);
-    let screen = tx::read(conn, actor, |c| {
+            .unwrap_or_else(|| target.referral.team_id.clone());
+        let overdue = if may_see_team_work(actor, &chosen) {
+            Some(crate::casework::my_work::overdue_by_member(
+                c, &chosen, today,
+            )?)
+        } else {
+            None
+        };
         let child = child_summary(c, actor, person_id)?;
-        let target = find_target(c, person_id, &work)?;
         let team = cairn_db::organisation::find_team(c, &chosen)?
             .ok_or(ServiceError::NotFound("The team"))?;
         let teams = cairn_db::organisation::list_teams(c)?
@@ -1179,17 +1219,28 @@ pub fn screen(
             .collect();
         let stored = cairn_db::caseloads::model::in_force(c, today)?;
         let model = stored.model;
-        let facts = load::case_facts(
-            c,
-            &[(person_id.to_string(), target.referral.id.clone())],
-            today,
-        )?;
+        let holder = target.open.as_ref().map(|o| o.worker_id.clone());
+        // The child's case is weighed in the same reads as the siblings offered with it.
+        let this_case = (person_id.to_string(), target.referral.id.clone());
+        let (siblings, facts) = if target.work == AllocatedWork::Case {
+            sibling_options(
+                c,
+                actor,
+                person_id,
+                holder.as_deref(),
+                &model,
+                today,
+                std::slice::from_ref(&this_case),
+            )?
+        } else {
+            (
+                Vec::new(),
+                load::case_facts(c, std::slice::from_ref(&this_case), today)?,
+            )
+        };
         let adds = model.weigh(
             target.work,
-            &facts
-                .get(&(person_id.to_string(), target.referral.id.clone()))
-                .cloned()
-                .unwrap_or_default(),
+            &facts.get(&this_case).cloned().unwrap_or_default(),
         );
         let members = load::workers(c, Workers::Team(&team.id))?
             .into_iter()
@@ -1198,7 +1249,6 @@ pub fn screen(
                     && model.holds_cases(w.role)
             })
             .collect();
-        let holder = target.open.as_ref().map(|o| o.worker_id.clone());
         let candidates = load::loads(c, &model, members, today)?
             .into_iter()
             .map(|wl| {
@@ -1215,11 +1265,6 @@ pub fn screen(
                 }
             })
             .collect();
-        let siblings = if target.work == AllocatedWork::Case {
-            sibling_options(c, actor, person_id, holder.as_deref(), &model, today)?
-        } else {
-            Vec::new()
-        };
         let expected_version = match target.work {
             AllocatedWork::Case => target.referral.version,
             _ => target.open.as_ref().map_or(0, |o| o.version),
@@ -1257,26 +1302,12 @@ pub fn screen(
     Ok(screen)
 }
 
-/// Each team member's overdue casework, from the team's work list, when the actor may see it.
-fn overdue_by_worker(
-    conn: &mut DbConn,
-    actor: &Actor,
-    team_id: &str,
-    today: NaiveDate,
-) -> Option<HashMap<String, usize>> {
+/// Whether the actor may see this team's work list, and so each member's overdue work: as
+/// the team's work page decides (a team manager their own team, a service manager any).
+fn may_see_team_work(actor: &Actor, team_id: &str) -> bool {
     let own = actor.team_id.map(|t| t.to_string());
-    let may = actor.may(Action::ViewTeamWork)
-        && (actor.role == Role::ServiceManager || own.as_deref() == Some(team_id));
-    if !may {
-        return None;
-    }
-    let work = crate::casework::my_work::for_team(conn, actor, Some(team_id), today).ok()?;
-    Some(
-        work.workers
-            .into_iter()
-            .filter_map(|w| w.worker_id.map(|id| (id, w.overdue)))
-            .collect(),
-    )
+    actor.may(Action::ViewTeamWork)
+        && (actor.role == Role::ServiceManager || own.as_deref() == Some(team_id))
 }
 
 /// One allocation made over the red level, for the overrides report.

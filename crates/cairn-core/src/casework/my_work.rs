@@ -649,6 +649,28 @@ fn team_items(
     Ok((items, episodes.len()))
 }
 
+/// Each team member's overdue casework, counted as their team's work list counts it, without
+/// naming or sorting the lines: for the allocation screen, inside its own read.
+pub fn overdue_by_member(
+    c: &mut DbConn,
+    team_id: &str,
+    today: NaiveDate,
+) -> ServiceResult<HashMap<String, usize>> {
+    let ts = Timescales::load(c)?;
+    let members: Vec<String> = cairn_db::users::active_in_team(c, team_id)?
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    let (items, _) = team_items(c, team_id, &members, &ts, today)?;
+    let mut out: HashMap<String, usize> = HashMap::new();
+    for item in items.iter().filter(|i| !i.to_authorise() && i.is_overdue()) {
+        if let Some(worker) = &item.worker_id {
+            *out.entry(worker.clone()).or_default() += 1;
+        }
+    }
+    Ok(out)
+}
+
 fn may_authorise_in_team(actor: &Actor) -> Option<String> {
     if actor.may(Action::AuthoriseCasework) {
         actor.team_id.map(|t| t.to_string())

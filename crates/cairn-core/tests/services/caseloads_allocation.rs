@@ -991,3 +991,78 @@ both_backends!(
         assert!(list.children.iter().all(|c| c.referral_id != case.referral));
     }
 );
+
+both_backends!(
+    the_screen_shows_the_overdue_work_the_team_list_shows,
+    |db: TestDb| {
+        let mut conn = db.conn();
+        let team = case_team(&mut conn);
+        let today = today_uk();
+        // Referred long ago, allocated to the worker, with an assessment long past its 45
+        // working days: overdue in their list.
+        for name in ["Late", "Later"] {
+            let late = open_case(&mut conn, &team, name, today - Duration::days(120));
+            diesel::insert_into(cairn_db::schema::assessments::table)
+                .values((
+                    cairn_db::schema::assessments::id.eq(uuid::Uuid::now_v7().to_string()),
+                    cairn_db::schema::assessments::referral_id.eq(&late.referral),
+                    cairn_db::schema::assessments::person_id.eq(&late.child),
+                    cairn_db::schema::assessments::kind.eq("single"),
+                    cairn_db::schema::assessments::status.eq("in_progress"),
+                    cairn_db::schema::assessments::started_on.eq(today - Duration::days(118)),
+                    cairn_db::schema::assessments::worker_id.eq(&team.worker.user_id),
+                    cairn_db::schema::assessments::created_at.eq(cairn_db::now()),
+                    cairn_db::schema::assessments::created_by.eq(&team.worker.user_id),
+                ))
+                .execute(&mut conn)
+                .unwrap();
+        }
+        let case = waiting_case(&mut conn, &team, "Amelia", today - Duration::days(3));
+        let screen = allocation::screen(
+            &mut conn,
+            &team.manager.actor,
+            &case.child,
+            "case",
+            None,
+            today,
+        )
+        .unwrap();
+        let listed =
+            cairn_core::casework::my_work::for_team(&mut conn, &team.manager.actor, None, today)
+                .unwrap();
+        for candidate in &screen.candidates {
+            let expected = listed
+                .workers
+                .iter()
+                .find(|w| w.worker_id.as_deref() == Some(candidate.worker.user_id.as_str()))
+                .map_or(0, |w| w.overdue);
+            assert_eq!(
+                candidate.overdue,
+                Some(expected),
+                "{}",
+                candidate.worker.user_id
+            );
+        }
+        let worker = screen
+            .candidates
+            .iter()
+            .find(|c| c.worker.user_id == team.worker.user_id)
+            .unwrap();
+        assert!(worker.overdue.unwrap_or(0) >= 2, "{:?}", worker.overdue);
+
+        // A social worker may allocate nothing; a team manager of another team sees the
+        // screen of their own team only, so nobody's overdue work leaks across teams.
+        let other = make_team(&mut conn, "Elsewhere");
+        let elsewhere = staff_in_team(&mut conn, "elsewhere.manager", Role::TeamManager, &other);
+        if let Ok(screen) = allocation::screen(
+            &mut conn,
+            &elsewhere.actor,
+            &case.child,
+            "case",
+            Some(&team.team),
+            today,
+        ) {
+            assert!(screen.candidates.iter().all(|c| c.overdue.is_none()));
+        }
+    }
+);

@@ -550,3 +550,65 @@ both_backends!(
         assert!(audit_rows_for(&mut conn, "caseloads.dashboard_view").is_empty());
     }
 );
+
+both_backends!(
+    the_stored_day_totals_agree_with_the_workers_rows,
+    |db: TestDb| {
+        let mut conn = db.conn();
+        let team = case_team(&mut conn);
+        let worker = team.worker.user_id.clone();
+        let other = team.other_worker.user_id.clone();
+        cases(&mut conn, &team, &worker, 2, "Light");
+        cases(&mut conn, &team, &other, 25, "Heavy");
+        let today = today();
+        let days = [today - Duration::days(2), today - Duration::days(1), today];
+        for day in days {
+            snapshots::take(&mut conn, &admin(), day, &mut no_progress).unwrap();
+        }
+        // Today taken again after a change: its totals follow.
+        cases(&mut conn, &team, &worker, 1, "Third");
+        snapshots::take(&mut conn, &admin(), today, &mut no_progress).unwrap();
+        let row = row_of(&rows_on(&mut conn, today), &worker).clone();
+        let scopes = [
+            Scope::default(),
+            Scope {
+                team_id: Some(team.team.clone()),
+                ..Scope::default()
+            },
+            Scope {
+                office_id: row.office_id.clone(),
+                ..Scope::default()
+            },
+            Scope {
+                service: row.service.clone(),
+                ..Scope::default()
+            },
+        ];
+        for scope in &scopes {
+            let stored = repo::trend(&mut conn, days[0], today, scope).unwrap();
+            let grouped = repo::trend_grouped(&mut conn, days[0], today, scope).unwrap();
+            assert_eq!(stored, grouped, "{scope:?}");
+            assert_eq!(stored.len(), 3, "{scope:?}");
+            let last = stored.last().unwrap();
+            assert_eq!(
+                (last.case_holding, last.cases, last.red),
+                (2, 28, 1),
+                "{scope:?}"
+            );
+        }
+        let elsewhere = Scope {
+            team_id: Some("no-such-team".into()),
+            ..Scope::default()
+        };
+        assert!(
+            repo::trend(&mut conn, days[0], today, &elsewhere)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            repo::recent_days(&mut conn, today, 2).unwrap(),
+            days[1..].to_vec(),
+            "the latest days, oldest first"
+        );
+    }
+);

@@ -5,8 +5,10 @@
 //! assessments authorised in the year, each one query for everybody) and writes the rows with
 //! one `INSERT … ON CONFLICT (taken_on, worker_id) DO UPDATE` per chunk: a day taken again is
 //! updated in place, never deleted. The dashboards read one day's rows through the
-//! `(taken_on, worker_id)` index, one team's through `(team_id, taken_on)`, and the trend as
-//! two `GROUP BY taken_on` over a range of the first.
+//! `(taken_on, worker_id)` index, one team's through `(team_id, taken_on)`, and the trend from
+//! `workload_snapshot_totals`: a row per day for the county and for each team, office and
+//! service, recomputed from the day's rows whenever the day is written, so a county's trend
+//! is 90 rows rather than 90 days of every worker.
 
 use std::collections::HashMap;
 
@@ -20,7 +22,7 @@ use crate::DbConn;
 use crate::error::DbError;
 use crate::schema::{
     assessments, case_notes, cin_plans, cp_plans, jobs, referrals, users, visits,
-    workload_snapshots,
+    workload_snapshot_totals, workload_snapshots,
 };
 
 /// Ids per `IN (…)` list, and rows per insert (21 columns each: well inside both databases'
@@ -103,7 +105,137 @@ pub fn upsert(conn: &mut DbConn, rows: &[SnapshotRow]) -> Result<usize, DbError>
             }
         }
     }
+    let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.taken_on).collect();
+    days.sort_unstable();
+    days.dedup();
+    for day in days {
+        refresh_totals(conn, day)?;
+    }
     Ok(written)
+}
+
+/// A day's totals for one scope, as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = workload_snapshot_totals)]
+struct TotalsRow {
+    scope_kind: String,
+    scope_key: String,
+    taken_on: NaiveDate,
+    workers: i32,
+    case_holding: i32,
+    weighted_centi: i64,
+    capacity_centi: i64,
+    cases: i64,
+    amber: i32,
+    red: i32,
+}
+
+impl TotalsRow {
+    fn empty(scope_kind: &str, scope_key: &str, taken_on: NaiveDate) -> TotalsRow {
+        TotalsRow {
+            scope_kind: scope_kind.into(),
+            scope_key: scope_key.into(),
+            taken_on,
+            workers: 0,
+            case_holding: 0,
+            weighted_centi: 0,
+            capacity_centi: 0,
+            cases: 0,
+            amber: 0,
+            red: 0,
+        }
+    }
+
+    /// Adds a worker's row: every worker counts towards amber and red, only case-holding
+    /// workers towards the load and the cases (as the dashboard's group figures do).
+    fn add(&mut self, r: &SnapshotRow) {
+        self.workers += 1;
+        if r.case_holding {
+            self.case_holding += 1;
+            self.weighted_centi += i64::from(r.weighted_centi);
+            self.capacity_centi += i64::from(r.capacity_centi);
+            self.cases += i64::from(r.cases);
+        }
+        match r.rating.as_str() {
+            "amber" => self.amber += 1,
+            "red" => self.red += 1,
+            _ => {}
+        }
+    }
+}
+
+impl From<TotalsRow> for DayTotals {
+    fn from(t: TotalsRow) -> DayTotals {
+        DayTotals {
+            taken_on: t.taken_on,
+            case_holding: i64::from(t.case_holding),
+            weighted_centi: t.weighted_centi,
+            capacity_centi: t.capacity_centi,
+            cases: t.cases,
+            amber: i64::from(t.amber),
+            red: i64::from(t.red),
+        }
+    }
+}
+
+/// The scope kinds totals are kept for, with the key of a worker's row in each.
+fn scope_keys(r: &SnapshotRow) -> [(&'static str, Option<&str>); 4] {
+    [
+        (SCOPE_ALL, Some("")),
+        (SCOPE_TEAM, r.team_id.as_deref()),
+        (SCOPE_OFFICE, r.office_id.as_deref()),
+        (SCOPE_SERVICE, r.service.as_deref()),
+    ]
+}
+
+const SCOPE_ALL: &str = "all";
+const SCOPE_TEAM: &str = "team";
+const SCOPE_OFFICE: &str = "office";
+const SCOPE_SERVICE: &str = "service";
+
+/// Recomputes the stored totals of `day` from its rows. The day's totals are zeroed first, so
+/// a team whose last worker has moved on keeps no stale figure (a zeroed total is not read).
+pub fn refresh_totals(conn: &mut DbConn, day: NaiveDate) -> Result<(), DbError> {
+    use workload_snapshot_totals as t;
+    let mut totals: HashMap<(&'static str, String), TotalsRow> = HashMap::new();
+    for r in on_day(conn, day, &Scope::default())? {
+        for (kind, key) in scope_keys(&r) {
+            if let Some(key) = key {
+                totals
+                    .entry((kind, key.to_string()))
+                    .or_insert_with(|| TotalsRow::empty(kind, key, day))
+                    .add(&r);
+            }
+        }
+    }
+    diesel::update(t::table.filter(t::taken_on.eq(day)))
+        .set((
+            t::workers.eq(0),
+            t::case_holding.eq(0),
+            t::weighted_centi.eq(0_i64),
+            t::capacity_centi.eq(0_i64),
+            t::cases.eq(0_i64),
+            t::amber.eq(0),
+            t::red.eq(0),
+        ))
+        .execute(conn)?;
+    for row in totals.values() {
+        crate::each_backend!(conn, c => diesel::insert_into(t::table)
+            .values(row)
+            .on_conflict((t::scope_kind, t::scope_key, t::taken_on))
+            .do_update()
+            .set((
+                t::workers.eq(excluded(t::workers)),
+                t::case_holding.eq(excluded(t::case_holding)),
+                t::weighted_centi.eq(excluded(t::weighted_centi)),
+                t::capacity_centi.eq(excluded(t::capacity_centi)),
+                t::cases.eq(excluded(t::cases)),
+                t::amber.eq(excluded(t::amber)),
+                t::red.eq(excluded(t::red)),
+            ))
+            .execute(c))?;
+    }
+    Ok(())
 }
 
 /// Whether any snapshot was taken for `on`.
@@ -188,9 +320,47 @@ pub struct DayTotals {
 /// (day, case-holding workers, their weighted load, capacity and cases).
 type HoldingTotals = (NaiveDate, i64, Option<i64>, Option<i64>, Option<i64>);
 
-/// The totals of each snapshot day in `[from, to]` in the scope, oldest first: two grouped
-/// queries over the days' index range, not a row per worker.
+impl Scope {
+    /// The stored totals that answer for this scope: the county's, or one team's, office's or
+    /// service's. `None` when several are combined.
+    fn totals_key(&self) -> Option<(&'static str, &str)> {
+        match (&self.team_id, &self.office_id, &self.service) {
+            (None, None, None) => Some((SCOPE_ALL, "")),
+            (Some(team), None, None) => Some((SCOPE_TEAM, team)),
+            (None, Some(office), None) => Some((SCOPE_OFFICE, office)),
+            (None, None, Some(service)) => Some((SCOPE_SERVICE, service)),
+            _ => None,
+        }
+    }
+}
+
+/// The totals of each snapshot day in `[from, to]` in the scope, oldest first: the stored
+/// day totals (a row a day), or for a combination of filters two grouped queries over the
+/// days' rows.
 pub fn trend(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+    scope: &Scope,
+) -> Result<Vec<DayTotals>, DbError> {
+    let Some((kind, key)) = scope.totals_key() else {
+        return trend_grouped(conn, from, to, scope);
+    };
+    use workload_snapshot_totals as t;
+    let rows: Vec<TotalsRow> = t::table
+        .filter(t::scope_kind.eq(kind))
+        .filter(t::scope_key.eq(key))
+        .filter(t::taken_on.ge(from))
+        .filter(t::taken_on.le(to))
+        .filter(t::workers.gt(0))
+        .order(t::taken_on.asc())
+        .select(TotalsRow::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(DayTotals::from).collect())
+}
+
+/// [`trend`] computed from the workers' rows.
+pub fn trend_grouped(
     conn: &mut DbConn,
     from: NaiveDate,
     to: NaiveDate,
@@ -396,11 +566,14 @@ pub fn job_pending(conn: &mut DbConn, kind: &str) -> Result<bool, DbError> {
 
 /// The latest `n` snapshot days on or before `on`, oldest first.
 pub fn recent_days(conn: &mut DbConn, on: NaiveDate, n: i64) -> Result<Vec<NaiveDate>, DbError> {
-    let mut days: Vec<NaiveDate> = workload_snapshots::table
-        .filter(workload_snapshots::taken_on.le(on))
-        .select(workload_snapshots::taken_on)
-        .distinct()
-        .order(workload_snapshots::taken_on.desc())
+    use workload_snapshot_totals as t;
+    let mut days: Vec<NaiveDate> = t::table
+        .filter(t::scope_kind.eq(SCOPE_ALL))
+        .filter(t::scope_key.eq(""))
+        .filter(t::taken_on.le(on))
+        .filter(t::workers.gt(0))
+        .select(t::taken_on)
+        .order(t::taken_on.desc())
         .limit(n)
         .load(conn)?;
     days.reverse();

@@ -18,8 +18,9 @@ use crate::schema::{
     episode_closures, people, referrals, section47_enquiries, strategy_discussions, visits,
 };
 
-/// Bound parameters per `IN (…)` list: well inside both databases' limits.
-const CHUNK: usize = 500;
+/// Bound parameters per `IN (…)` list: well inside both databases' limits (SQLite allows
+/// 32,766), and more than a large team's open episodes, so a team's work is one query a table.
+const CHUNK: usize = 5_000;
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Serialize)]
 #[diesel(table_name = assessments)]

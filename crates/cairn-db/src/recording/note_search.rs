@@ -122,6 +122,24 @@ pub fn search(
     offset: usize,
     page_size: usize,
 ) -> Result<Matches, DbError> {
+    search_walking(
+        conn,
+        phrases,
+        scope,
+        (cap, offset, page_size),
+        pg::WALK_BUDGET,
+    )
+}
+
+/// [`search`] with the number of newest notes PostgreSQL reads one by one before it turns to
+/// the index (ignored on SQLite): the tests make it small to take every path.
+pub fn search_walking(
+    conn: &mut DbConn,
+    phrases: &[Phrase],
+    scope: Scope<'_>,
+    (cap, offset, page_size): (usize, usize, usize),
+    walk_budget: i64,
+) -> Result<Matches, DbError> {
     if phrases.is_empty() {
         return Ok(Matches {
             page: Vec::new(),
@@ -131,6 +149,10 @@ pub fn search(
     }
     // One more than the cap tells "exactly cap" from "more than cap".
     let limit = cap + 1;
+    if let (DbConn::Pg(c), Scope::Everyone { .. }) = (&mut *conn, scope) {
+        let page = (cap, offset, page_size);
+        return pg::across_records(c, &tsquery(phrases), scope, page, walk_budget);
+    }
     let found = match conn {
         DbConn::Sqlite(c) => sqlite::matches(c, &fts5_query(phrases), scope, limit)?,
         DbConn::Pg(c) => pg::matches(c, &tsquery(phrases), scope, limit)?,
@@ -338,6 +360,181 @@ mod pg {
                 .load(c)?,
         };
         Ok(Found::new(rowids(rows), false))
+    }
+
+    /// Notes the newest-first walk reads before the search turns to the index instead: about
+    /// 15 ms of reading on a small server.
+    pub(super) const WALK_BUDGET: i64 = 40_000;
+
+    /// Every final note (that the user may see) matching `query`, newest first.
+    ///
+    /// The GIN index finds a word's notes in the order they lie on disk, so the newest page of
+    /// a word in hundreds of thousands of notes means building the whole list first; for a
+    /// phrase, every candidate's stored `tsvector` is read again to check word positions.
+    /// Reading the newest notes one by one and checking each is quicker whenever matches are
+    /// not rare, so the search first walks the newest `walk_budget` notes (a subquery with
+    /// its own limit, so that the planner cannot turn it into an index scan). Only when that
+    /// finds no more than `cap` does it count through the index, and then it uses the walk's
+    /// newest matches for the page whenever there are enough of them.
+    pub(super) fn across_records(
+        c: &mut PgConnection,
+        query: &str,
+        scope: Scope<'_>,
+        (cap, offset, page_size): (usize, usize, usize),
+        walk_budget: i64,
+    ) -> Result<Matches, DbError> {
+        let visible = Visible::for_scope(c, scope)?;
+        let wanted = offset + page_size;
+        let limit = i64::try_from(cap + 1).unwrap_or(i64::MAX);
+        let walked = rowids_where(
+            c,
+            WALK,
+            query,
+            &visible,
+            "ORDER BY case_notes.search_rowid DESC LIMIT $3",
+            &[walk_budget, limit],
+        )?;
+        if walked.len() > cap {
+            return Ok(Matches {
+                page: walked.into_iter().skip(offset).take(page_size).collect(),
+                total: cap,
+                more: true,
+            });
+        }
+        // The first matches the index comes across, in no order: for a rare word it reads
+        // them all, for a common one it stops at the limit.
+        let mut found = if walked_everything(c, walk_budget)? {
+            walked.clone()
+        } else {
+            rowids_where(c, NOTES, query, &visible, "LIMIT $2", &[limit])?
+        };
+        if found.len() <= cap {
+            found.sort_unstable_by(|a, b| b.cmp(a));
+            return Ok(Matches {
+                total: found.len(),
+                page: found.into_iter().skip(offset).take(page_size).collect(),
+                more: false,
+            });
+        }
+        let page = if walked.len() >= wanted {
+            walked.into_iter().skip(offset).take(page_size).collect()
+        } else {
+            let (limit, offset) = (
+                i64::try_from(page_size).unwrap_or(i64::MAX),
+                i64::try_from(offset).unwrap_or(i64::MAX),
+            );
+            rowids_where(
+                c,
+                NOTES,
+                query,
+                &visible,
+                "ORDER BY case_notes.search_rowid DESC LIMIT $2 OFFSET $3",
+                &[limit, offset],
+            )?
+        };
+        Ok(Matches {
+            page,
+            total: cap,
+            more: true,
+        })
+    }
+
+    /// Every note.
+    const NOTES: &str = "case_notes";
+    /// The newest `$2` notes, read one by one from the `search_rowid` index.
+    const WALK: &str = "(SELECT id, search_rowid, status, search_vector FROM case_notes \
+         ORDER BY search_rowid DESC LIMIT $2) case_notes";
+
+    /// Which notes a search across records may return.
+    enum Visible {
+        /// All but these (`search_rowid`s), perhaps none.
+        AllBut(Vec<i64>),
+        /// Only those about at least one child not entered in error, checked note by note.
+        CheckEach,
+    }
+
+    /// Hidden notes listed rather than checked one by one, at most.
+    const HIDDEN_LIST: i64 = 1_000;
+
+    impl Visible {
+        /// Records entered in error are rare, so the notes they hide (those about no child
+        /// who is not entered in error) are listed once per search and each match checked
+        /// against the list, rather than by reading its children; with more than
+        /// [`HIDDEN_LIST`] of them, each match's children are read.
+        fn for_scope(c: &mut PgConnection, scope: Scope<'_>) -> Result<Visible, DbError> {
+            if matches!(
+                scope,
+                Scope::Everyone {
+                    include_entered_in_error: true
+                }
+            ) {
+                return Ok(Visible::AllBut(Vec::new()));
+            }
+            let hidden: Vec<RowidRow> = diesel::sql_query(
+                "SELECT DISTINCT n.search_rowid FROM people p \
+                 JOIN case_note_children c ON c.person_id = p.id \
+                 JOIN case_notes n ON n.id = c.note_id \
+                 WHERE p.entered_in_error_at IS NOT NULL AND NOT EXISTS ( \
+                   SELECT 1 FROM case_note_children c2 JOIN people p2 ON p2.id = c2.person_id \
+                   WHERE c2.note_id = n.id AND p2.entered_in_error_at IS NULL) \
+                 LIMIT $1",
+            )
+            .bind::<BigInt, _>(HIDDEN_LIST + 1)
+            .load(c)?;
+            Ok(
+                if i64::try_from(hidden.len()).unwrap_or(i64::MAX) > HIDDEN_LIST {
+                    Visible::CheckEach
+                } else {
+                    Visible::AllBut(rowids(hidden))
+                },
+            )
+        }
+    }
+
+    /// `search_rowid`s of final notes in `from` matching `query` ($1) and visible, then
+    /// `rest` with `numbers` bound from $2.
+    fn rowids_where(
+        c: &mut PgConnection,
+        from: &str,
+        query: &str,
+        visible: &Visible,
+        rest: &str,
+        numbers: &[i64],
+    ) -> Result<Vec<i64>, DbError> {
+        let check = match visible {
+            Visible::AllBut(_) => format!(
+                "AND NOT (case_notes.search_rowid = ANY(${}))",
+                numbers.len() + 2
+            ),
+            Visible::CheckEach => VISIBLE.to_string(),
+        };
+        let sql = format!(
+            "SELECT case_notes.search_rowid AS search_rowid FROM {from} \
+             WHERE {DOCUMENT} @@ to_tsquery('english', $1) AND case_notes.status = 'final' \
+             {check} {rest}"
+        );
+        let mut q = diesel::sql_query(sql)
+            .into_boxed::<diesel::pg::Pg>()
+            .bind::<Text, _>(query.to_string());
+        for n in numbers {
+            q = q.bind::<BigInt, _>(*n);
+        }
+        if let Visible::AllBut(hidden) = visible {
+            q = q.bind::<Array<BigInt>, _>(hidden.clone());
+        }
+        let rows: Vec<RowidRow> = q.load(c)?;
+        Ok(rowids(rows))
+    }
+
+    /// Whether the walk read every note: there are no more than `budget` of them (read from
+    /// the `search_rowid` index alone).
+    fn walked_everything(c: &mut PgConnection, budget: i64) -> Result<bool, DbError> {
+        let beyond: Vec<RowidRow> = diesel::sql_query(
+            "SELECT search_rowid FROM case_notes ORDER BY search_rowid DESC OFFSET $1 LIMIT 1",
+        )
+        .bind::<BigInt, _>(budget)
+        .load(c)?;
+        Ok(beyond.is_empty())
     }
 
     /// One page of matches newest first, for a word too common to sort all its matches.

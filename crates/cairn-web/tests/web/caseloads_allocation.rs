@@ -369,3 +369,73 @@ both_backends!(the_api_round_trip, |db: TestDb| {
         }
     });
 });
+
+both_backends!(
+    a_manager_ends_an_allocation_from_the_history,
+    |db: TestDb| {
+        let app = app(&db);
+        let team = case_team(&db);
+        let case = open_case(&db, &team, "Ava", days_ago(30));
+        let history_path = format!("/people/{}/allocations", case.child);
+        runtime().block_on(async {
+            let history = send(&app, get(&history_path, &team.manager)).await;
+            assert_eq!(history.status, StatusCode::OK, "{}", history.body);
+            let href = link(&history.body, "End");
+            assert!(href.ends_with("/end"), "{href}");
+            // A social worker may not end it.
+            let refused = send(&app, get(&href, &team.worker)).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+            let page = send(&app, get(&href, &team.manager)).await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+            assert_accessible(&page, "ending an allocation");
+            assert!(has(&page.body, "goes back on the team's unallocated list"));
+            let version = {
+                let at = page
+                    .body
+                    .find("name=\"expected_version\" value=\"")
+                    .unwrap()
+                    + 31;
+                page.body[at..].split('"').next().unwrap().to_string()
+            };
+
+            // No reason and a date in the future: both errors, the date typed kept.
+            let mut form = owned_fields(&[("expected_version", &version), ("reason", "")]);
+            form.extend(date_fields("ended_on", days_ago(-2)));
+            let bad = send(&app, post_fields(&href, &team.manager, &form)).await;
+            assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+            assert_accessible(&bad, "ending an allocation, with errors");
+            assert!(bad.body.contains("href=\"#ended_on-day\""), "{}", bad.body);
+            assert_eq!(
+                open_holder(&db, &case.referral),
+                vec![team.worker.user_id.clone()]
+            );
+
+            let mut form = owned_fields(&[
+                ("expected_version", &version),
+                ("reason", "Worker has left; waiting for a new worker"),
+            ]);
+            form.extend(date_fields("ended_on", days_ago(0)));
+            let done = send(&app, post_fields(&href, &team.manager, &form)).await;
+            assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+            assert_eq!(done.location(), format!("{history_path}?ended=1"));
+            assert!(open_holder(&db, &case.referral).is_empty());
+            let history = send(&app, get(done.location(), &team.manager)).await;
+            assert!(has(&history.body, "The allocation has been ended."));
+            assert!(has(
+                &history.body,
+                "Worker has left; waiting for a new worker"
+            ));
+            assert_eq!(audit_rows(&db, "allocation.end").len(), 1);
+
+            // Ended once: the same form again finds no open allocation.
+            let again = send(&app, post_fields(&href, &team.manager, &form)).await;
+            assert_ne!(again.status, StatusCode::SEE_OTHER);
+            let list = send(&app, get("/unallocated", &team.manager)).await;
+            assert!(
+                has(&list.body, "Ava Casework"),
+                "back on the unallocated list"
+            );
+        });
+    }
+);

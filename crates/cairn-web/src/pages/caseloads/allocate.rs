@@ -1,6 +1,7 @@
 //! The allocation screen: candidates with their loads, the result of this allocation, the
 //! override. `GET/POST /people/{id}/allocate?work=case|assessment:<id>|section47:<id>&team=`,
-//! the child's allocation history (`GET /people/{id}/allocations`), and the report of
+//! the child's allocation history (`GET /people/{id}/allocations`), ending an allocation
+//! (`GET/POST /people/{id}/allocations/{allocation}/end`), and the report of
 //! allocations made over the red level (`GET /caseloads/overrides`, and `.csv`).
 
 use axum::Router;
@@ -9,7 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use cairn_core::caseloads::allocation::{
-    self, AllocationInput, AllocationScreen, Candidate, HistoryLine, OverrideLine,
+    self, AllocationInput, AllocationScreen, Candidate, EndInput, HistoryLine, OverrideLine,
 };
 use cairn_domain::caseloads::Rating;
 use cairn_domain::caseloads::load::Load;
@@ -30,6 +31,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/people/{id}/allocate", get(screen).post(allocate))
         .route("/people/{id}/allocations", get(history))
+        .route(
+            "/people/{id}/allocations/{allocation}/end",
+            get(end_form).post(end_allocation),
+        )
         .route("/caseloads/overrides", get(overrides))
         .route("/caseloads/overrides.csv", get(overrides_csv))
 }
@@ -361,6 +366,9 @@ pub async fn allocate(
 /// One allocation in the history table.
 #[derive(Clone, Debug)]
 pub struct HistoryRow {
+    pub id: String,
+    /// Still held: it can be ended.
+    pub open: bool,
     pub work: String,
     pub worker: String,
     pub team: String,
@@ -380,6 +388,8 @@ fn history_row(h: &HistoryLine) -> HistoryRow {
     let r = &h.row;
     let rating = r.rating.as_deref().and_then(Rating::from_code);
     HistoryRow {
+        id: r.id.clone(),
+        open: r.ends_on.is_none(),
         work: cairn_domain::caseloads::AllocatedWork::from_code(&r.work_kind)
             .map(|w| w.label().to_string())
             .unwrap_or_else(|| r.work_kind.clone()),
@@ -431,10 +441,10 @@ pub async fn history(
         .await?;
     let page = HistoryPage {
         layout: user.layout(format!("Allocations: {}", child.display_name), "people"),
-        notice: if query.get("allocated") == "1" {
-            "The allocation has been recorded and the worker notified.".into()
-        } else {
-            String::new()
+        notice: match (query.get("allocated"), query.get("ended")) {
+            ("1", _) => "The allocation has been recorded and the worker notified.".into(),
+            (_, "1") => "The allocation has been ended.".into(),
+            _ => String::new(),
         },
         child_id: id,
         child_name: child.display_name,
@@ -442,6 +452,118 @@ pub async fn history(
         can_allocate: user.actor.may(Action::AllocateWork),
     };
     Ok(render_with(StatusCode::OK, &page))
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/caseloads/allocate/end.html")]
+pub struct EndPage {
+    pub layout: Layout,
+    pub errors: Errors,
+    pub child_id: String,
+    pub child_name: String,
+    pub allocation_id: String,
+    pub version: i32,
+    pub row: HistoryRow,
+    pub is_case: bool,
+    pub ended_on: DateParts,
+    pub reason: String,
+}
+
+async fn end_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    allocation_id: &str,
+    errors: Errors,
+    values: Option<(DateParts, String)>,
+) -> Result<EndPage, AppError> {
+    let (actor, pid, aid) = (
+        user.actor.clone(),
+        id.to_string(),
+        allocation_id.to_string(),
+    );
+    let (child, line) = state
+        .db(move |c| Ok(allocation::open_allocation(c, &actor, &pid, &aid)?))
+        .await?;
+    let (ended_on, reason) =
+        values.unwrap_or_else(|| (date_parts(today_in_england()), String::new()));
+    Ok(EndPage {
+        layout: user.layout(
+            format!("End an allocation: {}", child.display_name),
+            "people",
+        ),
+        errors,
+        child_id: id.to_string(),
+        child_name: child.display_name,
+        allocation_id: allocation_id.to_string(),
+        version: line.row.version,
+        is_case: line.row.work_kind == cairn_domain::caseloads::AllocatedWork::Case.code(),
+        row: history_row(&line),
+        ended_on,
+        reason,
+    })
+}
+
+/// `GET /people/{id}/allocations/{allocation}/end`: the allocation and a form for the date
+/// and the reason.
+pub async fn end_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, allocation_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (id, allocation_id) = (path_id(&id)?, path_id(&allocation_id)?);
+    let page = end_page(&state, &user, &id, &allocation_id, Errors::default(), None).await?;
+    Ok(render_with(StatusCode::OK, &page))
+}
+
+/// `POST /people/{id}/allocations/{allocation}/end`: ends it, or shows the form again with
+/// every problem and what was typed.
+pub async fn end_allocation(
+    State(state): State<AppState>,
+    Path((id, allocation_id)): Path<(String, String)>,
+    form: VerifiedForm,
+) -> Result<Response, AppError> {
+    let (id, allocation_id) = (path_id(&id)?, path_id(&allocation_id)?);
+    let f = &form.data;
+    let (ended_on, reason) = (f.date("ended_on"), f.string("reason"));
+    let mut date_errors = FieldErrors::new();
+    let ends_on = read_date(&ended_on, "ended_on", "The end date", &mut date_errors);
+    let (errors, status) = if date_errors.is_empty() {
+        let input = EndInput {
+            ends_on,
+            reason: reason.clone(),
+            expected_version: f.get("expected_version").trim().parse::<i32>().ok(),
+        };
+        let (actor, aid) = (form.user.actor.clone(), allocation_id.clone());
+        let today = today_in_england();
+        match state
+            .db(move |c| answer(allocation::end(c, &actor, &aid, &input, today)))
+            .await?
+        {
+            Answer::Done(()) => {
+                return Ok(
+                    Redirect::to(&format!("/people/{id}/allocations?ended=1")).into_response()
+                );
+            }
+            Answer::Invalid(e) => (Errors::from_fields(&e), StatusCode::UNPROCESSABLE_ENTITY),
+            Answer::Conflict(message) => (Errors::one("reason", &message), StatusCode::CONFLICT),
+        }
+    } else {
+        (
+            Errors::from_fields(&date_errors),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    };
+    let page = end_page(
+        &state,
+        &form.user,
+        &id,
+        &allocation_id,
+        errors,
+        Some((ended_on, reason)),
+    )
+    .await?;
+    Ok(render_with(status, &page))
 }
 
 /// One override in the report.

@@ -1,0 +1,1 @@
+DROP INDEX people_entered_in_error_at_idx;

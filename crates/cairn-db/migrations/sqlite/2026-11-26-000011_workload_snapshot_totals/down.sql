@@ -1,0 +1,1 @@
+DROP TABLE workload_snapshot_totals;
