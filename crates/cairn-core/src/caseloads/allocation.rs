@@ -11,9 +11,9 @@ use std::collections::{HashMap, HashSet};
 
 use cairn_db::DbConn;
 use cairn_db::caseloads::allocations::{self as repo, AllocationRow, Ending};
-use cairn_db::caseloads::load::{self, Worker, WorkerLoad, Workers};
+use cairn_db::caseloads::load::{self, CaseFacts, Worker, WorkerLoad, Workers};
 use cairn_db::front_door::referrals::{self as referral_repo, ReferralRow};
-use cairn_domain::caseloads::load::{Load, WeighedWork, WorkFacts};
+use cairn_domain::caseloads::load::{Load, WeighedWork};
 use cairn_domain::caseloads::model::WorkloadModel;
 use cairn_domain::caseloads::{AllocatedWork, Rating};
 use cairn_domain::dates::format_long;
@@ -238,26 +238,31 @@ pub struct SiblingOption {
     pub weight: WeighedWork,
 }
 
-/// What each (child, referral) case involves, by case.
-type CaseFacts = HashMap<(String, String), WorkFacts>;
+/// A brother or sister whose open case may be allocated with the child, before weighing.
+struct SiblingCase {
+    person: PersonSummary,
+    referral_id: String,
+    holder_name: Option<String>,
+}
+
+impl SiblingCase {
+    fn case(&self) -> (String, String) {
+        (self.person.id.clone(), self.referral_id.clone())
+    }
+}
 
 /// Siblings whose open case is unallocated or held by `previous` (the child's current case
-/// holder): the screen ticks them by default. The facts of the cases in `also` are read with
-/// the siblings' and returned beside them.
-fn sibling_options(
+/// holder): the screen ticks them by default.
+fn sibling_cases(
     c: &mut DbConn,
     actor: &Actor,
     person_id: &str,
     previous: Option<&str>,
-    model: &WorkloadModel,
-    on: NaiveDate,
-    also: &[(String, String)],
-) -> ServiceResult<(Vec<SiblingOption>, CaseFacts)> {
+) -> ServiceResult<Vec<SiblingCase>> {
     let ids = repo::siblings_of(c, person_id)?;
     if ids.is_empty() {
-        return Ok((Vec::new(), load::case_facts(c, also, on)?));
+        return Ok(Vec::new());
     }
-    let mut out = Vec::new();
     let people: HashMap<String, PersonSummary> = cairn_db::people::find_many(c, &ids)?
         .iter()
         .filter(|p| p.entered_in_error_at.is_none() || actor.may(Action::ViewEnteredInError))
@@ -278,29 +283,49 @@ fn sibling_options(
             Some(a) if previous == Some(a.worker_id.as_str()) => holders.push(a.worker_id.clone()),
             Some(_) => continue,
         }
-        found.push((person.clone(), referral, open));
+        found.push((person.clone(), referral.id, open.map(|a| a.worker_id)));
     }
     let names = cairn_db::users::display_names(c, &holders)?;
-    let mut cases: Vec<(String, String)> = found
-        .iter()
-        .map(|(p, r, _)| (p.id.clone(), r.id.clone()))
-        .collect();
-    cases.extend_from_slice(also);
-    let facts = load::case_facts(c, &cases, on)?;
-    for (person, referral, open) in found {
-        let f = facts
-            .get(&(person.id.clone(), referral.id.clone()))
-            .cloned()
-            .unwrap_or_default();
-        out.push(SiblingOption {
-            holder_name: open.map(|a| names.get(&a.worker_id).cloned().unwrap_or(a.worker_id)),
-            weight: model.weigh(AllocatedWork::Case, &f),
-            person_id: person.id,
-            name: person.display_name,
-            referral_id: referral.id,
-        });
-    }
-    Ok((out, facts))
+    Ok(found
+        .into_iter()
+        .map(|(person, referral_id, holder)| SiblingCase {
+            holder_name: holder.map(|w| names.get(&w).cloned().unwrap_or(w)),
+            person,
+            referral_id,
+        })
+        .collect())
+}
+
+/// The siblings offered, each weighed as a case of its own.
+fn offer(cases: Vec<SiblingCase>, facts: &CaseFacts, model: &WorkloadModel) -> Vec<SiblingOption> {
+    cases
+        .into_iter()
+        .map(|s| {
+            let f = facts.get(&s.case()).cloned().unwrap_or_default();
+            SiblingOption {
+                holder_name: s.holder_name,
+                weight: model.weigh(AllocatedWork::Case, &f),
+                person_id: s.person.id,
+                name: s.person.display_name,
+                referral_id: s.referral_id,
+            }
+        })
+        .collect()
+}
+
+/// [`sibling_cases`], weighed.
+fn sibling_options(
+    c: &mut DbConn,
+    actor: &Actor,
+    person_id: &str,
+    previous: Option<&str>,
+    model: &WorkloadModel,
+    on: NaiveDate,
+) -> ServiceResult<Vec<SiblingOption>> {
+    let cases = sibling_cases(c, actor, person_id, previous)?;
+    let keys: Vec<(String, String)> = cases.iter().map(SiblingCase::case).collect();
+    let facts = load::case_facts(c, &keys, on)?;
+    Ok(offer(cases, &facts, model))
 }
 
 fn centi(p: cairn_domain::caseloads::points::Points) -> Option<i32> {
@@ -458,9 +483,7 @@ fn check_input(
             previous.as_deref(),
             model,
             today,
-            &[],
         )?
-        .0
     } else {
         Vec::new()
     };
@@ -1220,28 +1243,16 @@ pub fn screen(
         let stored = cairn_db::caseloads::model::in_force(c, today)?;
         let model = stored.model;
         let holder = target.open.as_ref().map(|o| o.worker_id.clone());
-        // The child's case is weighed in the same reads as the siblings offered with it.
-        let this_case = (person_id.to_string(), target.referral.id.clone());
-        let (siblings, facts) = if target.work == AllocatedWork::Case {
-            sibling_options(
-                c,
-                actor,
-                person_id,
-                holder.as_deref(),
-                &model,
-                today,
-                std::slice::from_ref(&this_case),
-            )?
+        let siblings = if target.work == AllocatedWork::Case {
+            sibling_cases(c, actor, person_id, holder.as_deref())?
         } else {
-            (
-                Vec::new(),
-                load::case_facts(c, std::slice::from_ref(&this_case), today)?,
-            )
+            Vec::new()
         };
-        let adds = model.weigh(
-            target.work,
-            &facts.get(&this_case).cloned().unwrap_or_default(),
-        );
+        // The child's case and the siblings' are weighed in the same reads as the
+        // candidates' work.
+        let this_case = (person_id.to_string(), target.referral.id.clone());
+        let mut cases = vec![this_case.clone()];
+        cases.extend(siblings.iter().map(SiblingCase::case));
         let members = load::workers(c, Workers::Team(&team.id))?
             .into_iter()
             .filter(|w| {
@@ -1249,7 +1260,13 @@ pub fn screen(
                     && model.holds_cases(w.role)
             })
             .collect();
-        let candidates = load::loads(c, &model, members, today)?
+        let (loads, facts) = load::loads_and(c, &model, members, today, &cases)?;
+        let adds = model.weigh(
+            target.work,
+            &facts.get(&this_case).cloned().unwrap_or_default(),
+        );
+        let siblings = offer(siblings, &facts, &model);
+        let candidates = loads
             .into_iter()
             .map(|wl| {
                 let limits = model.limits_for(wl.worker.service);

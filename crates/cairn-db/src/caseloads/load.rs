@@ -193,12 +193,26 @@ type AllocationTuple = (
     i32,
 );
 
+/// What each (child, referral) case involves, by case.
+pub type CaseFacts = HashMap<(String, String), WorkFacts>;
+
 /// The allocations the workers hold on `on`, each with its case's facts that day.
 pub fn held_work(
     conn: &mut DbConn,
     worker_ids: &[String],
     on: NaiveDate,
 ) -> Result<Vec<HeldWork>, DbError> {
+    Ok(held_work_and(conn, worker_ids, on, &[])?.0)
+}
+
+/// [`held_work`], with the facts of the cases in `also` read in the same queries (the
+/// allocation screen weighs the child it allocates beside the candidates' work).
+pub fn held_work_and(
+    conn: &mut DbConn,
+    worker_ids: &[String],
+    on: NaiveDate,
+    also: &[(String, String)],
+) -> Result<(Vec<HeldWork>, CaseFacts), DbError> {
     let mut rows: Vec<AllocationTuple> = Vec::new();
     for chunk in worker_ids.chunks(CHUNK) {
         rows.extend(
@@ -228,11 +242,13 @@ pub fn held_work(
     let cases: Vec<(String, String)> = rows
         .iter()
         .map(|r| (r.3.clone(), r.4.clone()))
+        .chain(also.iter().cloned())
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
     let facts = case_facts(conn, &cases, on)?;
-    rows.into_iter()
+    let held = rows
+        .into_iter()
         .map(
             |(
                 allocation_id,
@@ -266,7 +282,8 @@ pub fn held_work(
                 })
             },
         )
-        .collect()
+        .collect::<Result<Vec<_>, DbError>>()?;
+    Ok((held, facts))
 }
 
 /// The end of a day, for comparing a timestamp with a date: set before the end of `on`.
@@ -283,7 +300,7 @@ pub fn case_facts(
     conn: &mut DbConn,
     cases: &[(String, String)],
     on: NaiveDate,
-) -> Result<HashMap<(String, String), WorkFacts>, DbError> {
+) -> Result<CaseFacts, DbError> {
     let referral_ids: Vec<String> = cases.iter().map(|c| c.1.clone()).collect();
     let person_ids: Vec<String> = cases
         .iter()
@@ -470,12 +487,24 @@ pub fn loads(
     workers: Vec<Worker>,
     on: NaiveDate,
 ) -> Result<Vec<WorkerLoad>, DbError> {
+    Ok(loads_and(conn, model, workers, on, &[])?.0)
+}
+
+/// [`loads`], with the facts of the cases in `also` read in the same queries.
+pub fn loads_and(
+    conn: &mut DbConn,
+    model: &WorkloadModel,
+    workers: Vec<Worker>,
+    on: NaiveDate,
+    also: &[(String, String)],
+) -> Result<(Vec<WorkerLoad>, CaseFacts), DbError> {
     let ids: Vec<String> = workers.iter().map(|w| w.user_id.clone()).collect();
     let mut held: HashMap<String, Vec<HeldWork>> = HashMap::new();
-    for h in held_work(conn, &ids, on)? {
+    let (work, facts) = held_work_and(conn, &ids, on, also)?;
+    for h in work {
         held.entry(h.worker_id.clone()).or_default().push(h);
     }
-    Ok(workers
+    let loads = workers
         .into_iter()
         .map(|worker| {
             let work: Vec<(HeldWork, WeighedWork)> = held
@@ -497,5 +526,6 @@ pub fn loads(
             let load = Load::of(&weighed, capacity, model.limits_for(worker.service));
             WorkerLoad { worker, work, load }
         })
-        .collect())
+        .collect();
+    Ok((loads, facts))
 }

@@ -1,0 +1,1 @@
+DROP INDEX case_workload_factors_person_idx;
