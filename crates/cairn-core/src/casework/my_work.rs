@@ -657,18 +657,16 @@ pub fn overdue_by_member(
     today: NaiveDate,
 ) -> ServiceResult<HashMap<String, usize>> {
     let ts = Timescales::load(c)?;
-    let members: Vec<String> = cairn_db::users::active_in_team(c, team_id)?
+    let members: Vec<(String, String)> = cairn_db::users::active_in_team(c, team_id)?
         .into_iter()
-        .map(|u| u.id)
+        .map(|u| (u.id, String::new()))
         .collect();
-    let (items, _) = team_items(c, team_id, &members, &ts, today)?;
-    let mut out: HashMap<String, usize> = HashMap::new();
-    for item in items.iter().filter(|i| !i.to_authorise() && i.is_overdue()) {
-        if let Some(worker) = &item.worker_id {
-            *out.entry(worker.clone()).or_default() += 1;
-        }
-    }
-    Ok(out)
+    let ids: Vec<String> = members.iter().map(|(id, _)| id.clone()).collect();
+    let (items, _) = team_items(c, team_id, &ids, &ts, today)?;
+    Ok(worker_counts(&items, &members)
+        .into_iter()
+        .filter_map(|w| w.worker_id.map(|id| (id, w.overdue)))
+        .collect())
 }
 
 fn may_authorise_in_team(actor: &Actor) -> Option<String> {

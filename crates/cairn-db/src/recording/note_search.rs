@@ -149,21 +149,23 @@ pub fn search_walking(
     }
     // One more than the cap tells "exactly cap" from "more than cap".
     let limit = cap + 1;
-    if let (DbConn::Pg(c), Scope::Everyone { .. }) = (&mut *conn, scope) {
-        let page = (cap, offset, page_size);
-        return pg::across_records(c, &tsquery(phrases), scope, page, walk_budget);
-    }
-    let found = match conn {
-        DbConn::Sqlite(c) => sqlite::matches(c, &fts5_query(phrases), scope, limit)?,
-        DbConn::Pg(c) => pg::matches(c, &tsquery(phrases), scope, limit)?,
+    let found = match (&mut *conn, scope) {
+        (DbConn::Sqlite(c), _) => sqlite::matches(c, &fts5_query(phrases), scope, limit)?,
+        (DbConn::Pg(c), Scope::Child(person)) => {
+            pg::child_matches(c, &tsquery(phrases), person, limit)?
+        }
+        (DbConn::Pg(c), Scope::Everyone { .. }) => {
+            let page = (cap, offset, page_size);
+            return pg::across_records(c, &tsquery(phrases), scope, page, walk_budget);
+        }
     };
     let more = found.rowids.len() > cap;
     let total = found.rowids.len().min(cap);
-    let page = match conn {
+    let page = match (conn, scope) {
         // PostgreSQL read the first matches it came across, not the newest: for a word this
-        // common, ask for the page in order (the planner then walks the notes newest first).
-        DbConn::Pg(c) if more && !found.ordered => {
-            pg::ordered_page(c, &tsquery(phrases), scope, offset, page_size)?
+        // common, ask for the page in order.
+        (DbConn::Pg(c), Scope::Child(person)) if more && !found.ordered => {
+            pg::child_page(c, &tsquery(phrases), person, offset, page_size)?
         }
         _ => {
             let mut all = found.rowids;
@@ -306,60 +308,44 @@ mod pg {
          JOIN people p ON p.id = c.person_id \
          WHERE c.note_id = case_notes.id AND p.entered_in_error_at IS NULL OFFSET 0)";
 
-    fn filter(scope: Scope<'_>) -> (&'static str, &'static str) {
-        match scope {
-            Scope::Child(_) => (
-                "JOIN case_note_children c ON c.note_id = case_notes.id",
-                "AND c.person_id = $2",
-            ),
-            Scope::Everyone {
-                include_entered_in_error: true,
-            } => ("", ""),
-            Scope::Everyone {
-                include_entered_in_error: false,
-            } => ("", VISIBLE),
-        }
-    }
+    /// One child's final notes matching the query ($1 the query, $2 the child).
+    const CHILD_MATCHES: &str = "SELECT case_notes.search_rowid AS search_rowid FROM case_notes \
+         JOIN case_note_children c ON c.note_id = case_notes.id \
+         WHERE case_notes.search_vector @@ to_tsquery('english', $1) \
+         AND case_notes.status = 'final' AND c.person_id = $2";
 
-    fn person(scope: Scope<'_>) -> &str {
-        match scope {
-            Scope::Child(id) => id,
-            Scope::Everyone { .. } => "",
-        }
-    }
-
-    /// The first `limit` matches the planner comes across, in no order: with no order to
-    /// keep it reads the GIN index for a rare word and stops early for a common one.
-    pub(super) fn matches(
+    /// The first `limit` of the child's matches the planner comes across, in no order.
+    pub(super) fn child_matches(
         c: &mut PgConnection,
         query: &str,
-        scope: Scope<'_>,
+        person_id: &str,
         limit: usize,
     ) -> Result<Found, DbError> {
-        let (join, scoped) = filter(scope);
-        let limit_at = if matches!(scope, Scope::Child(_)) {
-            "$3"
-        } else {
-            "$2"
-        };
-        let sql = format!(
-            "SELECT case_notes.search_rowid AS search_rowid FROM case_notes {join} \
-             WHERE {DOCUMENT} @@ to_tsquery('english', $1) AND case_notes.status = 'final' \
-             {scoped} LIMIT {limit_at}"
-        );
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows: Vec<RowidRow> = match scope {
-            Scope::Child(_) => diesel::sql_query(sql)
-                .bind::<Text, _>(query)
-                .bind::<Text, _>(person(scope))
-                .bind::<BigInt, _>(limit)
-                .load(c)?,
-            Scope::Everyone { .. } => diesel::sql_query(sql)
-                .bind::<Text, _>(query)
-                .bind::<BigInt, _>(limit)
-                .load(c)?,
-        };
+        let rows: Vec<RowidRow> = diesel::sql_query(format!("{CHILD_MATCHES} LIMIT $3"))
+            .bind::<Text, _>(query)
+            .bind::<Text, _>(person_id)
+            .bind::<BigInt, _>(i64::try_from(limit).unwrap_or(i64::MAX))
+            .load(c)?;
         Ok(Found::new(rowids(rows), false))
+    }
+
+    /// One page of the child's matches newest first, when there are too many to sort.
+    pub(super) fn child_page(
+        c: &mut PgConnection,
+        query: &str,
+        person_id: &str,
+        offset: usize,
+        page_size: usize,
+    ) -> Result<Vec<i64>, DbError> {
+        let rows: Vec<RowidRow> = diesel::sql_query(format!(
+            "{CHILD_MATCHES} ORDER BY case_notes.search_rowid DESC LIMIT $3 OFFSET $4"
+        ))
+        .bind::<Text, _>(query)
+        .bind::<Text, _>(person_id)
+        .bind::<BigInt, _>(i64::try_from(page_size).unwrap_or(i64::MAX))
+        .bind::<BigInt, _>(i64::try_from(offset).unwrap_or(i64::MAX))
+        .load(c)?;
+        Ok(rowids(rows))
     }
 
     /// Notes the newest-first walk reads before the search turns to the index instead: about
@@ -535,43 +521,6 @@ mod pg {
         .bind::<BigInt, _>(budget)
         .load(c)?;
         Ok(beyond.is_empty())
-    }
-
-    /// One page of matches newest first, for a word too common to sort all its matches.
-    pub(super) fn ordered_page(
-        c: &mut PgConnection,
-        query: &str,
-        scope: Scope<'_>,
-        offset: usize,
-        page_size: usize,
-    ) -> Result<Vec<i64>, DbError> {
-        let (join, scoped) = filter(scope);
-        let (limit_at, offset_at) = if matches!(scope, Scope::Child(_)) {
-            ("$3", "$4")
-        } else {
-            ("$2", "$3")
-        };
-        let sql = format!(
-            "SELECT case_notes.search_rowid AS search_rowid FROM case_notes {join} \
-             WHERE {DOCUMENT} @@ to_tsquery('english', $1) AND case_notes.status = 'final' \
-             {scoped} ORDER BY case_notes.search_rowid DESC LIMIT {limit_at} OFFSET {offset_at}"
-        );
-        let limit = i64::try_from(page_size).unwrap_or(i64::MAX);
-        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-        let rows: Vec<RowidRow> = match scope {
-            Scope::Child(_) => diesel::sql_query(sql)
-                .bind::<Text, _>(query)
-                .bind::<Text, _>(person(scope))
-                .bind::<BigInt, _>(limit)
-                .bind::<BigInt, _>(offset)
-                .load(c)?,
-            Scope::Everyone { .. } => diesel::sql_query(sql)
-                .bind::<Text, _>(query)
-                .bind::<BigInt, _>(limit)
-                .bind::<BigInt, _>(offset)
-                .load(c)?,
-        };
-        Ok(rowids(rows))
     }
 
     #[derive(QueryableByName)]
