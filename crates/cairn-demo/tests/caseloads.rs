@@ -260,3 +260,55 @@ both_backends!(the_same_seed_gives_the_same_allocations, |db: TestDb| {
     };
     assert_eq!(factors(&mut a), factors(&mut b));
 });
+
+both_backends!(
+    the_work_list_rows_give_the_same_workload_facts_as_a_fresh_read,
+    |db: TestDb| {
+        let mut c = db.conn();
+        generate(&mut c, 1_200, 5);
+        let team_ids: Vec<String> = teams::table
+            .select(teams::id)
+            .order(teams::id.asc())
+            .load(&mut c)
+            .expect("teams");
+        let episodes_of = |c: &mut DbConn, team: &str| {
+            cairn_db::casework::work::open_episodes_for_team(c, team).expect("episodes")
+        };
+        let mut kinds_seen = std::collections::BTreeSet::new();
+        let mut compared = 0;
+        for (i, team) in team_ids.iter().enumerate() {
+            // The allocation screen reads the chosen team's open work, then weighs cases
+            // both inside and outside it: here, this team's and the next team's.
+            let episodes = episodes_of(&mut c, team);
+            let ids: Vec<String> = episodes.iter().map(|e| e.id.clone()).collect();
+            let records = cairn_db::casework::work::for_open_work(&mut c, &ids).expect("records");
+            let read_ids: HashSet<String> = ids.into_iter().collect();
+            let next = &team_ids[(i + 1) % team_ids.len()];
+            let cases: Vec<(String, String)> = episodes
+                .iter()
+                .chain(episodes_of(&mut c, next).iter())
+                .map(|e| (e.person_id.clone(), e.id.clone()))
+                .collect();
+            let read = load::OpenWorkRead {
+                episodes: &read_ids,
+                records: &records,
+            };
+            let fresh = load::case_facts(&mut c, &cases, today()).expect("fresh");
+            let reused =
+                load::case_facts_with(&mut c, &cases, today(), Some(read)).expect("reused");
+            assert_eq!(reused, fresh, "team {team}");
+            kinds_seen.extend(fresh.values().flat_map(|f| f.kinds.iter().copied()));
+            compared += cases.len();
+        }
+        assert!(compared > 100, "{compared} cases compared");
+        use cairn_domain::caseloads::WorkKind;
+        for kind in [
+            WorkKind::Assessment,
+            WorkKind::Section47,
+            WorkKind::CpPlan,
+            WorkKind::CinPlan,
+        ] {
+            assert!(kinds_seen.contains(&kind), "no {kind:?} among the cases");
+        }
+    }
+);

@@ -12,7 +12,9 @@
 //! Later runs reuse all of it. `--prepare` stops there.
 //!
 //! Every timing is the whole service call a page makes, including its policy check and audit
-//! row. Prints numbers; asserts nothing.
+//! row. Prints numbers; asserts nothing. With `CAIRN_BENCH_SAMPLES=FILE`, each measurement
+//! writes its timings in order to FILE (the last measurement's remain), to see runs of slow
+//! calls apart from single ones.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -141,6 +143,13 @@ fn time(
         let started = Instant::now();
         f()?;
         samples.push(started.elapsed());
+    }
+    if let Ok(path) = std::env::var("CAIRN_BENCH_SAMPLES") {
+        let text: Vec<String> = samples
+            .iter()
+            .map(|d| format!("{:.3}", d.as_secs_f64() * 1000.0))
+            .collect();
+        std::fs::write(path, text.join("\n")).ok();
     }
     Ok(samples)
 }

@@ -949,6 +949,10 @@ pub struct EndInput {
     pub reason: String,
     /// The allocation's version the manager saw.
     pub expected_version: Option<i32>,
+    /// The child the allocation must be of, when the caller names one (a page under the
+    /// child's address): another child's allocation is then not found.
+    #[serde(skip)]
+    pub person_id: Option<String>,
 }
 
 /// Ends an open allocation. For a case the child goes back on the unallocated list.
@@ -961,7 +965,9 @@ pub fn end(
 ) -> ServiceResult<()> {
     tx::require(conn, actor, Action::AllocateWork)?;
     tx::write(conn, actor, |c| {
-        let row = repo::find(c, allocation_id)?.ok_or(ServiceError::NotFound("The allocation"))?;
+        let row = repo::find(c, allocation_id)?
+            .filter(|r| input.person_id.as_ref().is_none_or(|p| *p == r.person_id))
+            .ok_or(ServiceError::NotFound("The allocation"))?;
         child_summary(c, actor, &row.person_id)?;
         may_allocate_to(actor, &row.team_id, Some(&row.team_id))?;
         if row.ends_on.is_some() {
@@ -1260,7 +1266,14 @@ pub fn screen(
                     && model.holds_cases(w.role)
             })
             .collect();
-        let (loads, facts) = load::loads_and(c, &model, members, today, &cases)?;
+        let (loads, facts) = load::loads_and(
+            c,
+            &model,
+            members,
+            today,
+            &cases,
+            overdue.as_ref().map(|o| o.open_work()),
+        )?;
         let adds = model.weigh(
             target.work,
             &facts.get(&this_case).cloned().unwrap_or_default(),
@@ -1272,9 +1285,12 @@ pub fn screen(
                 let limits = model.limits_for(wl.worker.service);
                 Candidate {
                     result: wl.load.with(&adds, limits),
-                    overdue: overdue
-                        .as_ref()
-                        .map(|o| o.get(&wl.worker.user_id).copied().unwrap_or_default()),
+                    overdue: overdue.as_ref().map(|o| {
+                        o.by_member
+                            .get(&wl.worker.user_id)
+                            .copied()
+                            .unwrap_or_default()
+                    }),
                     unavailable: unavailable_because(&wl.worker, today),
                     holds_this: holder.as_deref() == Some(wl.worker.user_id.as_str()),
                     load: wl.load,

@@ -639,14 +639,43 @@ fn team_items(
     members: &[String],
     ts: &Timescales,
     today: NaiveDate,
-) -> ServiceResult<(Vec<WorkItem>, usize)> {
+) -> ServiceResult<TeamRead> {
     let episodes = repo::open_episodes_for_team(c, team_id)?;
     let ids: Vec<String> = episodes.iter().map(|e| e.id.clone()).collect();
     let records = repo::for_open_work(c, &ids)?;
     let mut items = episode_items(&episodes, &records, ts, today);
     let actions = action_repo::open_for_owners(c, members)?;
     items.extend(action_items(&actions, today));
-    Ok((items, episodes.len()))
+    Ok(TeamRead {
+        items,
+        episodes: ids,
+        records,
+    })
+}
+
+/// A team's open work as its list reads it: the lines, and the open episodes with the
+/// records read for them.
+struct TeamRead {
+    items: Vec<WorkItem>,
+    episodes: Vec<String>,
+    records: EpisodeRecords,
+}
+
+/// Each team member's overdue casework, and the team's open episodes with the records read
+/// for them (the allocation screen weighs the members' work from the same rows).
+pub struct TeamOverdue {
+    pub by_member: HashMap<String, usize>,
+    pub episodes: HashSet<String>,
+    pub records: EpisodeRecords,
+}
+
+impl TeamOverdue {
+    pub fn open_work(&self) -> cairn_db::caseloads::load::OpenWorkRead<'_> {
+        cairn_db::caseloads::load::OpenWorkRead {
+            episodes: &self.episodes,
+            records: &self.records,
+        }
+    }
 }
 
 /// Each team member's overdue casework, counted as their team's work list counts it, without
@@ -655,18 +684,22 @@ pub fn overdue_by_member(
     c: &mut DbConn,
     team_id: &str,
     today: NaiveDate,
-) -> ServiceResult<HashMap<String, usize>> {
+) -> ServiceResult<TeamOverdue> {
     let ts = Timescales::load(c)?;
     let members: Vec<(String, String)> = cairn_db::users::active_in_team(c, team_id)?
         .into_iter()
         .map(|u| (u.id, String::new()))
         .collect();
     let ids: Vec<String> = members.iter().map(|(id, _)| id.clone()).collect();
-    let (items, _) = team_items(c, team_id, &ids, &ts, today)?;
-    Ok(worker_counts(&items, &members)
-        .into_iter()
-        .filter_map(|w| w.worker_id.map(|id| (id, w.overdue)))
-        .collect())
+    let read = team_items(c, team_id, &ids, &ts, today)?;
+    Ok(TeamOverdue {
+        by_member: worker_counts(&read.items, &members)
+            .into_iter()
+            .filter_map(|w| w.worker_id.map(|id| (id, w.overdue)))
+            .collect(),
+        episodes: read.episodes.into_iter().collect(),
+        records: read.records,
+    })
 }
 
 fn may_authorise_in_team(actor: &Actor) -> Option<String> {
@@ -694,7 +727,7 @@ pub fn for_user(conn: &mut DbConn, actor: &Actor, today: NaiveDate) -> ServiceRe
         let mut items = own_items(c, &user_id, &ts, today)?;
         if let Some(team) = &team {
             // Only the team's episodes: what waits for a manager is never an action.
-            let (team_work, _) = team_items(c, team, &[], &ts, today)?;
+            let team_work = team_items(c, team, &[], &ts, today)?.items;
             items.extend(team_work.into_iter().filter(WorkItem::to_authorise));
         }
         name_items(c, &mut items)?;
@@ -837,7 +870,8 @@ pub fn for_team(
         let ts = Timescales::load(c)?;
         let users = cairn_db::users::active_in_team(c, &team_id)?;
         let member_ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
-        let (mut items, open_episodes) = team_items(c, &team_id, &member_ids, &ts, today)?;
+        let read = team_items(c, &team_id, &member_ids, &ts, today)?;
+        let (mut items, open_episodes) = (read.items, read.episodes.len());
         name_items(c, &mut items)?;
         sort_by_urgency(&mut items);
         let members: Vec<(String, String)> = users

@@ -246,6 +246,25 @@ both_backends!(allocate_reallocate_and_history, |db: TestDb| {
     assert_eq!(history[0].worker_name, "Test other.worker");
     assert!(history[1].row.ends_on.is_some());
 
+    // Named under another child's address, the allocation is not found.
+    let e = allocation::end(
+        &mut conn,
+        &team.manager.actor,
+        &again.ids[0],
+        &EndInput {
+            reason: "Worker moving to the court team.".into(),
+            person_id: Some(uuid::Uuid::now_v7().to_string()),
+            ..EndInput::default()
+        },
+        today,
+    )
+    .unwrap_err();
+    assert!(matches!(e, ServiceError::NotFound(_)), "{e:?}");
+    assert_eq!(
+        holder(&mut conn, &case.referral).as_deref(),
+        Some(team.other_worker.user_id.as_str())
+    );
+
     // Ending the allocation puts the child back on the unallocated list.
     allocation::end(
         &mut conn,
@@ -253,6 +272,7 @@ both_backends!(allocate_reallocate_and_history, |db: TestDb| {
         &again.ids[0],
         &EndInput {
             reason: "Worker moving to the court team.".into(),
+            person_id: Some(case.child.clone()),
             ..EndInput::default()
         },
         today,

@@ -235,20 +235,9 @@ pub fn piece(conn: &mut DbConn, kind: &str, id: &str) -> Result<Option<Piece>, D
 
 /// The brothers and sisters of a child (not entered in error), by id.
 pub fn siblings_of(conn: &mut DbConn, person_id: &str) -> Result<Vec<String>, DbError> {
-    use crate::schema::relationships;
-    let pairs: Vec<(String, String)> = relationships::table
-        .filter(relationships::kind.eq_any(["sibling", "half_sibling", "step_sibling"]))
-        .filter(relationships::entered_in_error_at.is_null())
-        .filter(
-            relationships::person_a
-                .eq(person_id)
-                .or(relationships::person_b.eq(person_id)),
-        )
-        .select((relationships::person_a, relationships::person_b))
-        .load(conn)?;
-    let mut out: Vec<String> = pairs
+    let mut out: Vec<String> = super::load::sibling_pairs(conn, &[person_id.to_string()])?
         .into_iter()
-        .map(|(a, b)| if a == person_id { b } else { a })
+        .map(|(_, sibling)| sibling)
         .filter(|p| p != person_id)
         .collect();
     out.sort();

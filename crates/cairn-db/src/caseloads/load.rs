@@ -16,6 +16,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::DbConn;
+use crate::casework::work::EpisodeRecords;
 use crate::error::DbError;
 use crate::schema::{
     allocations, assessments, case_workload_factors, cin_plans, cp_plans, people, referrals,
@@ -202,17 +203,20 @@ pub fn held_work(
     worker_ids: &[String],
     on: NaiveDate,
 ) -> Result<Vec<HeldWork>, DbError> {
-    Ok(held_work_and(conn, worker_ids, on, &[])?.0)
+    Ok(held_work_and(conn, worker_ids, on, &[], None)?.0)
 }
 
 /// [`held_work`], with the facts of the cases in `also` read in the same queries (the
-/// allocation screen weighs the child it allocates beside the candidates' work).
+/// allocation screen weighs the child it allocates beside the candidates' work), and the
+/// casework of the episodes in `read` taken from the rows already read.
 pub fn held_work_and(
     conn: &mut DbConn,
     worker_ids: &[String],
     on: NaiveDate,
     also: &[(String, String)],
+    read: Option<OpenWorkRead<'_>>,
 ) -> Result<(Vec<HeldWork>, CaseFacts), DbError> {
+    conn.expect_cached_lookups()?;
     let mut rows: Vec<AllocationTuple> = Vec::new();
     for chunk in worker_ids.chunks(CHUNK) {
         rows.extend(
@@ -246,7 +250,7 @@ pub fn held_work_and(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let facts = case_facts(conn, &cases, on)?;
+    let facts = case_facts_with(conn, &cases, on, read)?;
     let held = rows
         .into_iter()
         .map(
@@ -294,6 +298,52 @@ fn end_of(on: NaiveDate) -> NaiveDateTime {
         .unwrap_or_default()
 }
 
+/// Episodes whose open casework has been read already, by
+/// [`crate::casework::work::for_open_work`] on the day the loads are for (today).
+#[derive(Clone, Copy, Debug)]
+pub struct OpenWorkRead<'a> {
+    pub episodes: &'a HashSet<String>,
+    pub records: &'a EpisodeRecords,
+}
+
+impl OpenWorkRead<'_> {
+    /// The kinds of casework under way on `on` in these episodes. What `for_open_work` leaves
+    /// out (authorised assessments, ended plans) ended on or before the day it was read, as
+    /// authorisations and ends are never recorded in the future; so for that day the rows
+    /// read give what [`case_facts`] would read again.
+    fn kinds_on(&self, on: NaiveDate) -> HashMap<String, Vec<WorkKind>> {
+        let under_way = |started: NaiveDate, ended: Option<NaiveDate>| {
+            started <= on && ended.is_none_or(|e| e > on)
+        };
+        let r = self.records;
+        let mut out: HashMap<String, Vec<WorkKind>> = HashMap::new();
+        let mut add = |referral: &String, kind: WorkKind| {
+            out.entry(referral.clone()).or_default().push(kind);
+        };
+        for a in &r.assessments {
+            if under_way(a.started_on, a.authorised_on) {
+                add(&a.referral_id, WorkKind::Assessment);
+            }
+        }
+        for s in &r.section47 {
+            if under_way(s.started_on, s.outcome_on) {
+                add(&s.referral_id, WorkKind::Section47);
+            }
+        }
+        for p in &r.cp_plans {
+            if under_way(p.started_on, p.ended_on) {
+                add(&p.referral_id, WorkKind::CpPlan);
+            }
+        }
+        for p in &r.cin_plans {
+            if under_way(p.started_on, p.ended_on) {
+                add(&p.referral_id, WorkKind::CinPlan);
+            }
+        }
+        out
+    }
+}
+
 /// What each (child, referral) case involves on `on`: the casework under way, the managers'
 /// flags, an interpreter and a sibling group.
 pub fn case_facts(
@@ -301,14 +351,29 @@ pub fn case_facts(
     cases: &[(String, String)],
     on: NaiveDate,
 ) -> Result<CaseFacts, DbError> {
-    let referral_ids: Vec<String> = cases.iter().map(|c| c.1.clone()).collect();
+    case_facts_with(conn, cases, on, None)
+}
+
+/// [`case_facts`], taking the casework of the episodes in `read` from the rows already read.
+pub fn case_facts_with(
+    conn: &mut DbConn,
+    cases: &[(String, String)],
+    on: NaiveDate,
+    read: Option<OpenWorkRead<'_>>,
+) -> Result<CaseFacts, DbError> {
+    let referral_ids: Vec<String> = cases
+        .iter()
+        .map(|c| c.1.clone())
+        .filter(|r| read.is_none_or(|k| !k.episodes.contains(r)))
+        .collect();
     let person_ids: Vec<String> = cases
         .iter()
         .map(|c| c.0.clone())
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let mut kinds_by_referral: HashMap<String, Vec<WorkKind>> = HashMap::new();
+    let mut kinds_by_referral: HashMap<String, Vec<WorkKind>> =
+        read.map(|k| k.kinds_on(on)).unwrap_or_default();
     let mut add = |ids: Vec<String>, kind: WorkKind| {
         for id in ids {
             kinds_by_referral.entry(id).or_default().push(kind);
@@ -386,7 +451,8 @@ pub fn case_facts(
         interpreters.extend(
             people::table
                 .filter(people::id.eq_any(chunk))
-                .filter(people::interpreter_needed.eq(true))
+                // The bare column, which the partial index's condition names.
+                .filter(people::interpreter_needed)
                 .select(people::id)
                 .load::<String>(conn)?,
         );
@@ -419,7 +485,37 @@ pub fn case_facts(
         .collect())
 }
 
-const SIBLING_KINDS: &[&str] = &["sibling", "half_sibling", "step_sibling"];
+/// Rows naming brothers and sisters, not entered in error: the condition of the two indexes
+/// that find them (migration `workload_fact_indexes`), written out so that both databases
+/// can match a query to those indexes.
+const SIBLING_ROWS: &str = "relationships.kind IN ('sibling', 'half_sibling', 'step_sibling') \
+     AND relationships.entered_in_error_at IS NULL";
+
+/// Each of `person_ids` with each of their brothers and sisters, as (person, sibling).
+pub fn sibling_pairs(
+    conn: &mut DbConn,
+    person_ids: &[String],
+) -> Result<Vec<(String, String)>, DbError> {
+    let mut pairs = Vec::new();
+    for chunk in person_ids.chunks(CHUNK) {
+        // One query per side, so each reads its own index.
+        pairs.extend(
+            relationships::table
+                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(SIBLING_ROWS))
+                .filter(relationships::person_a.eq_any(chunk))
+                .select((relationships::person_a, relationships::person_b))
+                .load::<(String, String)>(conn)?,
+        );
+        pairs.extend(
+            relationships::table
+                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(SIBLING_ROWS))
+                .filter(relationships::person_b.eq_any(chunk))
+                .select((relationships::person_b, relationships::person_a))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    Ok(pairs)
+}
 
 /// Which of `person_ids` have a brother or sister whose case is open on `on`.
 fn with_open_sibling(
@@ -427,23 +523,13 @@ fn with_open_sibling(
     person_ids: &[String],
     on: NaiveDate,
 ) -> Result<HashSet<String>, DbError> {
-    let pairs: Vec<(String, String)> = relationships::table
-        .filter(relationships::kind.eq_any(SIBLING_KINDS))
-        .filter(relationships::entered_in_error_at.is_null())
-        .filter(
-            relationships::person_a
-                .eq_any(person_ids)
-                .or(relationships::person_b.eq_any(person_ids)),
-        )
-        .select((relationships::person_a, relationships::person_b))
-        .load(conn)?;
+    let pairs = sibling_pairs(conn, person_ids)?;
     if pairs.is_empty() {
         return Ok(HashSet::new());
     }
-    let asked: HashSet<&String> = person_ids.iter().collect();
     let siblings: Vec<String> = pairs
         .iter()
-        .flat_map(|(a, b)| [a.clone(), b.clone()])
+        .map(|(_, sibling)| sibling.clone())
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
@@ -460,16 +546,11 @@ fn with_open_sibling(
         .load::<String>(conn)?
         .into_iter()
         .collect();
-    let mut found = HashSet::new();
-    for (a, b) in pairs {
-        if asked.contains(&a) && open.contains(&b) {
-            found.insert(a.clone());
-        }
-        if asked.contains(&b) && open.contains(&a) {
-            found.insert(b);
-        }
-    }
-    Ok(found)
+    Ok(pairs
+        .into_iter()
+        .filter(|(_, sibling)| open.contains(sibling))
+        .map(|(person, _)| person)
+        .collect())
 }
 
 /// A worker's load on a day: each piece of work weighed, and the total against capacity.
@@ -487,20 +568,22 @@ pub fn loads(
     workers: Vec<Worker>,
     on: NaiveDate,
 ) -> Result<Vec<WorkerLoad>, DbError> {
-    Ok(loads_and(conn, model, workers, on, &[])?.0)
+    Ok(loads_and(conn, model, workers, on, &[], None)?.0)
 }
 
-/// [`loads`], with the facts of the cases in `also` read in the same queries.
+/// [`loads`], with the facts of the cases in `also` read in the same queries and the
+/// casework of the episodes in `read` taken from the rows already read.
 pub fn loads_and(
     conn: &mut DbConn,
     model: &WorkloadModel,
     workers: Vec<Worker>,
     on: NaiveDate,
     also: &[(String, String)],
+    read: Option<OpenWorkRead<'_>>,
 ) -> Result<(Vec<WorkerLoad>, CaseFacts), DbError> {
     let ids: Vec<String> = workers.iter().map(|w| w.user_id.clone()).collect();
     let mut held: HashMap<String, Vec<HeldWork>> = HashMap::new();
-    let (work, facts) = held_work_and(conn, &ids, on, also)?;
+    let (work, facts) = held_work_and(conn, &ids, on, also, read)?;
     for h in work {
         held.entry(h.worker_id.clone()).or_default().push(h);
     }

@@ -253,12 +253,16 @@ pub fn for_open_work(
     conn: &mut DbConn,
     referral_ids: &[String],
 ) -> Result<EpisodeRecords, DbError> {
+    conn.expect_cached_lookups()?;
     let mut out = EpisodeRecords::default();
     for chunk in referral_ids.chunks(CHUNK) {
         out.assessments.extend(
             assessments::table
                 .filter(assessments::referral_id.eq_any(chunk))
-                .filter(assessments::status.ne("authorised"))
+                // Written out, as the partial index's condition is, so both databases use it.
+                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "assessments.status <> 'authorised'",
+                ))
                 .order((assessments::started_on.asc(), assessments::id.asc()))
                 .select(AssessmentBrief::as_select())
                 .load(conn)?,
@@ -293,7 +297,8 @@ pub fn for_open_work(
         );
         let seen: Vec<(String, Option<NaiveDateTime>)> = visits::table
             .filter(visits::referral_id.eq_any(chunk))
-            .filter(visits::child_seen.eq(true))
+            // The bare column, which the partial index's condition names.
+            .filter(visits::child_seen)
             .group_by(visits::referral_id)
             .select((visits::referral_id, max(visits::visited_at)))
             .load(conn)?;

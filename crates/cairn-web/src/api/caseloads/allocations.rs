@@ -339,6 +339,7 @@ async fn end(
         ends_on: b.ends_on,
         reason: b.reason,
         expected_version: b.expected_version,
+        person_id: None,
     };
     let today = today_in_england();
     match state

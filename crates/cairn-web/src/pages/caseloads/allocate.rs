@@ -533,6 +533,7 @@ pub async fn end_allocation(
             ends_on,
             reason: reason.clone(),
             expected_version: f.get("expected_version").trim().parse::<i32>().ok(),
+            person_id: Some(id.clone()),
         };
         let (actor, aid) = (form.user.actor.clone(), allocation_id.clone());
         let today = today_in_england();

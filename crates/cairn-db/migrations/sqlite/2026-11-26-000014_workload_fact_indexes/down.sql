@@ -1,0 +1,5 @@
+DROP INDEX visits_child_seen_idx;
+DROP INDEX assessments_unauthorised_idx;
+DROP INDEX relationships_siblings_b_idx;
+DROP INDEX relationships_siblings_a_idx;
+DROP INDEX people_interpreter_needed_idx;
